@@ -1,0 +1,1 @@
+"""nnlib: the small numpy library that Backprop by Hand builds, chapter by chapter."""
