@@ -1,4 +1,4 @@
-"""The nodes of a computational graph: a multiply and an add layer.
+"""The nodes of a computational graph: ×, +, exp, log, /, **2, dot, ...
 
 Each layer remembers in ``forward`` what its ``backward`` needs, and
 ``backward(dout)`` turns the derivative arriving from the right (``dout``)
@@ -37,6 +37,8 @@ def reduce_to_shape(grad, like):
 class MulLayer:
     """out = x * y.  Backward swaps the inputs: dx = dout * y, dy = dout * x."""
 
+    symbol = "×"
+
     def __init__(self):
         self.x = None
         self.y = None
@@ -58,6 +60,8 @@ class MulLayer:
 class AddLayer:
     """out = x + y.  Backward passes dout on unchanged to both inputs."""
 
+    symbol = "+"
+
     def __init__(self):
         self.x = None
         self.y = None
@@ -74,3 +78,201 @@ class AddLayer:
         dx = reduce_to_shape(dout * 1, self.x)
         dy = reduce_to_shape(dout * 1, self.y)
         return dx, dy
+
+
+def _not_called(layer):
+    """The error for a backward that runs before its forward."""
+    name = type(layer).__name__
+    return RuntimeError(f"{name}.backward called before forward: "
+                        "call forward first, it keeps what backward needs.")
+
+
+# The layers below are the other nodes of the article's graphs: sigmoid
+# is ×−1, exp, +1 and /; softmax-with-loss adds +, log, × and a sum.
+# One-input layers return one derivative from backward, like Relu and
+# Sigmoid in nnlib.layers; several-input layers return a tuple.
+
+
+class MulConstLayer:
+    """out = c * x for a fixed number c (the article's "×−1" node).
+
+    Backward: dx = dout * c.  The constant is part of the node, not an
+    input, so it gets no derivative.
+    """
+
+    def __init__(self, c):
+        self.c = c
+        self.symbol = "×" + _short(c)
+
+    def forward(self, x):
+        return self.c * x
+
+    def backward(self, dout):
+        return dout * self.c
+
+
+class AddConstLayer:
+    """out = x + c for a fixed number c (the "+1" node of sigmoid).
+
+    Backward: dx = dout, passed on unchanged like AddLayer's.
+    """
+
+    def __init__(self, c):
+        self.c = c
+        self.symbol = ("+" if c >= 0 else "") + _short(c)
+
+    def forward(self, x):
+        return x + self.c
+
+    def backward(self, dout):
+        return dout * 1
+
+
+class ExpLayer:
+    """out = exp(x).  Backward: dx = dout * exp(x), i.e. dout * out."""
+
+    symbol = "exp"
+
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        self.out = np.exp(x)
+        return self.out
+
+    def backward(self, dout):
+        if self.out is None:
+            raise _not_called(self)
+        return dout * self.out
+
+
+class LogLayer:
+    """out = log(x), the natural log.  Backward: dx = dout / x."""
+
+    symbol = "log"
+
+    def __init__(self):
+        self.x = None
+
+    def forward(self, x):
+        if np.any(np.asarray(x) <= 0):
+            raise ValueError(f"LogLayer.forward got {x!r}: log needs "
+                             "inputs greater than 0 (add a small epsilon "
+                             "such as 1e-7 if a probability can be 0).")
+        self.x = x
+        return np.log(x)
+
+    def backward(self, dout):
+        if self.x is None:
+            raise _not_called(self)
+        return dout / self.x
+
+
+class ReciprocalLayer:
+    """out = 1 / x (the article's "/" node).
+
+    Backward: dx = dout * (−1 / x²) = dout * (−out²).
+    """
+
+    symbol = "/"
+
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        if np.any(np.asarray(x) == 0):
+            raise ValueError(f"ReciprocalLayer.forward got {x!r}: "
+                             "1 / x needs x different from 0.")
+        self.out = 1 / x
+        return self.out
+
+    def backward(self, dout):
+        if self.out is None:
+            raise _not_called(self)
+        return dout * (-self.out ** 2)
+
+
+class SquareLayer:
+    """out = x ** 2 (the "**2" node of z = (x + y)²).
+
+    Backward: dx = dout * 2x.
+    """
+
+    symbol = "**2"
+
+    def __init__(self):
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return x ** 2
+
+    def backward(self, dout):
+        if self.x is None:
+            raise _not_called(self)
+        return dout * 2 * self.x
+
+
+class SumLayer:
+    """out = x1 + x2 + ... for any number of inputs (a "+" node).
+
+    Backward passes dout on unchanged to every input, as AddLayer does
+    for two: returns one derivative per input, in order.
+    """
+
+    symbol = "+"
+
+    def __init__(self):
+        self.xs = None
+
+    def forward(self, *xs):
+        if len(xs) == 0:
+            raise ValueError("SumLayer.forward needs at least one input.")
+        self.xs = xs
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+    def backward(self, dout):
+        if self.xs is None:
+            raise _not_called(self)
+        return tuple(reduce_to_shape(dout * 1, x) for x in self.xs)
+
+
+class DotLayer:
+    """out = x · W, the matrix product inside Affine.
+
+    x: (N, D), W: (D, M), out: (N, M).
+    Backward: dx = dout · Wᵀ (N, D) and dW = xᵀ · dout (D, M).
+    """
+
+    symbol = "dot"
+
+    def __init__(self):
+        self.x = None
+        self.W = None
+
+    def forward(self, x, W):
+        x = np.asarray(x)
+        W = np.asarray(W)
+        if x.ndim != 2 or W.ndim != 2 or x.shape[1] != W.shape[0]:
+            raise ValueError(f"DotLayer.forward got x {x.shape} and W "
+                             f"{W.shape}: it needs x (N, D) and W (D, M) "
+                             "with the same D.")
+        self.x = x
+        self.W = W
+        return np.dot(x, W)
+
+    def backward(self, dout):
+        if self.x is None:
+            raise _not_called(self)
+        dx = np.dot(dout, self.W.T)
+        dW = np.dot(self.x.T, dout)
+        return dx, dW
+
+
+def _short(c):
+    """A constant as the node shows it: −1, not -1.0."""
+    text = f"{c:g}"
+    return text.replace("-", "−")

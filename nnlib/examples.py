@@ -1,0 +1,171 @@
+"""The book's computational graphs, each traced by one call.
+
+Every builder runs nnlib's own node layers through a Tracer and returns
+the Graph with forward values and gradients, ready for
+``nnlib.draw.graph_svg`` or ``nnlib.widgets.stepper``::
+
+    g = apple_graph()
+    g.value("price"), g.grad("apple")     # 220.00000000000003, 2.2
+
+Keyword arguments are the graph's inputs; the defaults are the
+article's numbers where it gives some.
+"""
+
+import numpy as np
+
+from nnlib.graph import (AddConstLayer, AddLayer, DotLayer, ExpLayer,
+                         LogLayer, MulConstLayer, MulLayer,
+                         ReciprocalLayer, SquareLayer, SumLayer)
+from nnlib.trace import Tracer, format_value
+
+
+def apple_graph(apple=100, apple_num=2, tax=1.1):
+    """price = apple × apple_num × tax: 2 apples at 100 with 10 % tax."""
+    tr = Tracer("Buying apples: price = apple × apple_num × tax")
+    apple = tr.input("apple", apple)
+    apple_num = tr.input("apple_num", apple_num)
+    tax = tr.input("tax", tax)
+    apple_price = tr.call(MulLayer(), apple, apple_num, name="apple_price")
+    price = tr.call(MulLayer(), apple_price, tax, name="price")
+    return tr.backward(price)
+
+
+def fruit_graph(apple=100, apple_num=2, orange=150, orange_num=3,
+                tax=1.1):
+    """price = (apple × apple_num + orange × orange_num) × tax."""
+    tr = Tracer("Buying apples and oranges: price = "
+                "(apple × apple_num + orange × orange_num) × tax")
+    apple = tr.input("apple", apple)
+    apple_num = tr.input("apple_num", apple_num)
+    orange = tr.input("orange", orange)
+    orange_num = tr.input("orange_num", orange_num)
+    tax = tr.input("tax", tax)
+    apple_price = tr.call(MulLayer(), apple, apple_num, name="apple_price")
+    orange_price = tr.call(MulLayer(), orange, orange_num,
+                           name="orange_price")
+    all_price = tr.call(AddLayer(), apple_price, orange_price,
+                        name="all_price")
+    price = tr.call(MulLayer(), all_price, tax, name="price")
+    return tr.backward(price)
+
+
+# The local function a generic node f can stand for in unary_graph.
+UNARY_LAYERS = {
+    "square": SquareLayer,
+    "exp": ExpLayer,
+    "log": LogLayer,
+    "reciprocal": ReciprocalLayer,
+}
+
+
+def unary_graph(x=3.0, dout=1.0, f="square"):
+    """A single node y = f(x): the signal E = ``dout`` arrives from the
+    right and leaves as E·∂y/∂x.
+
+    f: one of "square", "exp", "log", "reciprocal" (the node is drawn
+    as "f"; the caption says which function it is).
+    """
+    if f not in UNARY_LAYERS:
+        raise ValueError(f"unary_graph got f={f!r}; choose one of "
+                         f"{', '.join(UNARY_LAYERS)}.")
+    tr = Tracer(f"One node y = f(x), here f is {f}")
+    x = tr.input("x", x, grad_label="E·∂y/∂x")
+    y = tr.call(UNARY_LAYERS[f](), x, name="y", symbol="f")
+    return tr.backward(y, dout, grad_label="E")
+
+
+def square_of_sum_graph(x=2.0, y=3.0):
+    """z = (x + y)² traced as t = x + y, then z = t²."""
+    tr = Tracer("z = (x + y)², as t = x + y and z = t²")
+    x = tr.input("x", x, grad_label="∂z/∂x")
+    y = tr.input("y", y, grad_label="∂z/∂y")
+    t = tr.call(AddLayer(), x, y, name="t", grad_label="∂z/∂t")
+    z = tr.call(SquareLayer(), t, name="z", grad_label="∂z/∂z")
+    for name in ("x", "y"):
+        tr.note(name, f"chain rule: ∂z/∂t · ∂t/∂{name} = 2t · 1 = 2(x + y)")
+    return tr.backward(z)
+
+
+def sigmoid_graph(x=1.0, dout=1.0):
+    """y = 1 / (1 + exp(−x)) as the nodes ×−1, exp, +1 and /.
+
+    ``dout`` is ∂L/∂y, the derivative arriving from the loss; the
+    gradient reaching x equals ∂L/∂y · y(1 − y).
+    """
+    tr = Tracer("Sigmoid y = 1 / (1 + exp(−x)) as ×−1, exp, +1, /")
+    x = tr.input("x", x)
+    neg = tr.call(MulConstLayer(-1), x, name="-x")
+    e = tr.call(ExpLayer(), neg, name="exp(-x)")
+    s = tr.call(AddConstLayer(1), e, name="1+exp(-x)")
+    y = tr.call(ReciprocalLayer(), s, name="y")
+    tr.note("x", "the same as ∂L/∂y · y(1 − y) = "
+                 f"{format_value(dout)} × {format_value(y.value)} × "
+                 f"{format_value(1 - y.value)}")
+    return tr.backward(y, dout, grad_label="∂L/∂y")
+
+
+def softmax_loss_graph(a=(0.3, 2.9, 4.0), t=(0, 0, 1)):
+    """Softmax of 3 scores a, then the cross-entropy loss L against
+    the one-hot label t, one node per operation.
+
+    The gradient reaching each score a_k is y_k − t_k.
+    """
+    a = tuple(a)
+    t = tuple(t)
+    if len(a) != len(t) or sorted(t) != [0] * (len(t) - 1) + [1]:
+        raise ValueError(f"softmax_loss_graph needs scores a and a one-hot "
+                         f"label t of the same length, got a={a}, t={t}.")
+    n = len(a)
+    tr = Tracer(f"Softmax-with-Loss for {n} classes")
+    scores = [tr.input(f"a{k}", a[k - 1]) for k in range(1, n + 1)]
+    exps = [tr.call(ExpLayer(), s, name=f"exp(a{k})")
+            for k, s in enumerate(scores, 1)]
+    total = tr.call(SumLayer(), *exps, name="S")
+    inv = tr.call(ReciprocalLayer(), total, name="1/S")
+    ys = [tr.call(MulLayer(), e, inv, name=f"y{k}")
+          for k, e in enumerate(exps, 1)]
+    logs = [tr.call(LogLayer(), y, name=f"log(y{k})")
+            for k, y in enumerate(ys, 1)]
+    labels = [tr.input(f"t{k}", t[k - 1], constant=True)
+              for k in range(1, n + 1)]
+    terms = [tr.call(MulLayer(), lg, lb, name=f"t{k}·log(y{k})")
+             for k, (lg, lb) in enumerate(zip(logs, labels), 1)]
+    total_log = tr.call(SumLayer(), *terms, name="sum")
+    loss = tr.call(MulConstLayer(-1), total_log, name="L")
+    for k, (y, label) in enumerate(zip(ys, labels), 1):
+        tr.note(f"a{k}", f"= y{k} − t{k} = {format_value(y.value)} − "
+                         f"{format_value(label.value)}")
+    return tr.backward(loss)
+
+
+def affine_graph(X=None, W=None, b=None, dY=None, seed=0):
+    """Y = X·W + b for a batch of N rows, with the matrix shapes shown.
+
+    X: (N, D), W: (D, M), b: (M,), Y and dY: (N, M).  Arrays left as None
+    are drawn from a seeded generator (N = 2, D = 3, M = 2), rounded to
+    one decimal.  Backward gives dX = dY·Wᵀ, dW = Xᵀ·dY and
+    db = dY summed over axis 0 (the batch).
+    """
+    rng = np.random.default_rng(seed)
+    X = np.asarray(X if X is not None else rng.normal(size=(2, 3)).round(1),
+                   dtype=float)
+    n, d = X.shape
+    W = np.asarray(W if W is not None else rng.normal(size=(d, 2)).round(1),
+                   dtype=float)
+    m = W.shape[1]
+    b = np.asarray(b if b is not None else rng.normal(size=m).round(1),
+                   dtype=float)
+    dY = np.asarray(dY if dY is not None
+                    else rng.normal(size=(n, m)).round(1), dtype=float)
+    if b.shape != (m,) or dY.shape != (n, m):
+        raise ValueError(f"affine_graph needs b of shape ({m},) and dY of "
+                         f"shape ({n}, {m}) for X {X.shape} and W "
+                         f"{W.shape}; got b {b.shape}, dY {dY.shape}.")
+    tr = Tracer("Affine layer for a batch: Y = X·W + b")
+    x = tr.input("X", X, label="(N, D)", grad_label="dY·Wᵀ")
+    w = tr.input("W", W, label="(D, M)", grad_label="Xᵀ·dY")
+    bias = tr.input("b", b, label="(M,)", grad_label="sum(dY, axis=0)")
+    xw = tr.call(DotLayer(), x, w, name="XW", label="(N, M)",
+                 grad_label="dY")
+    y = tr.call(AddLayer(), xw, bias, name="Y", label="(N, M)")
+    return tr.backward(y, dY, grad_label="dY")

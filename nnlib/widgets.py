@@ -1,0 +1,168 @@
+"""Step through a traced graph: forward node by node, then backward
+edge by edge.
+
+``stepper(apple_graph)`` shows a Play button and a slider above a
+picture of the graph with a one-line caption of the rule at work.  It
+uses only built-in ipywidgets tied together with ``jslink``, so it
+steps in a static HTML page with no kernel.  Its DOM: a VBox with class
+``nnlib-stepper`` holding a Play, an IntSlider and a Stack of HTML
+widgets, one per step.
+
+With ``controls=True`` and a builder function, a collapsed panel of
+input boxes re-traces and redraws the graph; that needs a live kernel
+(Jupyter, Binder), and the panel's title says so.
+"""
+
+import inspect
+
+import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
+from xml.sax.saxutils import escape
+
+from nnlib.draw import graph_svg, shared_svgs
+
+PANEL_TITLE = "Change the inputs (live notebook only)"
+LEGEND = ("<p class='nnlib-legend' style='margin:0;font-size:90%'>"
+          "<span style='color:#1a5fb4'>Blue, upright, above an edge: "
+          "the forward value.</span> "
+          "<i style='color:#c01c28'>Red, italic, below with an arrow "
+          "pointing back: the gradient.</i> "
+          "<b>Yellow node, bold number:</b> what this step does.</p>")
+
+
+class Stepper(widgets.VBox):
+    """The widget that stepper() returns: a VBox with the parts named.
+
+    play, slider, stack: the Play, IntSlider and Stack (jslinked).
+    graph: the Graph on show.  panel: the input controls, or None.
+    Where widgets cannot be shown, it displays the finished graph.
+    """
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs)
+        steps = len(self.stack.children)
+        data["text/plain"] = (f"Stepper through {steps} steps: "
+                              f"{self.graph.title}")
+        # A viewer without widget support shows the finished graph.
+        data["image/svg+xml"] = graph_svg(self.graph)
+        return data
+
+
+def step_html(graph, index, svg):
+    """The HTML of one step: its picture and its caption."""
+    step = graph.steps[index]
+    caption = (f"<b>Step {index + 1} of {len(graph.steps)}, "
+               f"{step.kind}.</b> {escape(step.caption)}")
+    return (f"<div class='nnlib-step' style='overflow-x:auto;width:100%'>"
+            f"{svg}<p style='margin:.2em 0'>{caption}</p></div>")
+
+
+def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
+    """A step-through widget for a traced graph.
+
+    graph_or_builder: a Graph (from nnlib.trace or nnlib.examples), or a
+    function that returns one, such as ``nnlib.examples.apple_graph``;
+    ``inputs`` are passed to it (``stepper(apple_graph, tax=1.2)``).
+    controls: with a builder, add a collapsed panel of input boxes that
+    re-trace the graph when changed (needs a live kernel).
+    interval: milliseconds per step when playing.
+    """
+    if callable(graph_or_builder):
+        builder = graph_or_builder
+        graph = builder(**inputs)
+    else:
+        if inputs or controls:
+            raise TypeError("inputs and controls=True need a builder "
+                            "function such as nnlib.examples.apple_graph, "
+                            "not a finished Graph.")
+        builder, graph = None, graph_or_builder
+    if not hasattr(graph, "steps") or not graph.steps:
+        raise TypeError(f"stepper needs a Graph with steps (from "
+                        f"nnlib.trace or nnlib.examples), got {graph!r}.")
+    count = len(graph.steps)
+    play = widgets.Play(value=0, min=0, max=count - 1, step=1,
+                        interval=interval, description="Play")
+    slider = widgets.IntSlider(value=0, min=0, max=count - 1, step=1,
+                               description="step", readout=False)
+    # One layout and one style object shared by every step keep the
+    # page light.
+    shared = (widgets.Layout(width="100%"), HTMLStyle())
+    base, pictures = shared_svgs(graph)
+    stack = widgets.Stack(children=_step_widgets(graph, pictures, shared),
+                          selected_index=0)
+    widgets.jslink((play, "value"), (slider, "value"))
+    widgets.jslink((slider, "value"), (stack, "selected_index"))
+    # What every step draws alike is held once, hidden, by the legend.
+    legend = widgets.HTML(base + LEGEND)
+    box = Stepper([widgets.HBox([play, slider]), stack, legend])
+    box.add_class("nnlib-stepper")
+    box.play, box.slider, box.stack = play, slider, stack
+    box.legend = legend
+    box.graph, box.panel = graph, None
+    if controls:
+        if builder is None:
+            raise TypeError("controls=True needs a builder function.")
+        box.panel = _controls(box, builder, inputs, shared)
+        if box.panel is not None:
+            box.children = box.children + (box.panel,)
+    return box
+
+
+def _step_widgets(graph, pictures, shared):
+    layout, style = shared
+    return [widgets.HTML(step_html(graph, i, svg), layout=layout,
+                         style=style)
+            for i, svg in enumerate(pictures)]
+
+
+def _controls(box, builder, inputs, shared):
+    """Input boxes for the builder's numeric arguments; each change
+    re-traces the graph and redraws every step (needs a kernel)."""
+    boxes = {}
+    for name, param in inspect.signature(builder).parameters.items():
+        value = inputs.get(name, param.default)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, (int, float)):
+            boxes[name] = widgets.FloatText(value=value, description=name)
+        elif isinstance(value, tuple) and all(
+                isinstance(v, (int, float)) for v in value):
+            boxes[name] = widgets.Text(
+                value=", ".join(str(v) for v in value), description=name)
+    if not boxes:
+        return None
+    status = widgets.HTML("")
+
+    def redraw(change=None):
+        kwargs = dict(inputs)
+        try:
+            for name, field in boxes.items():
+                if isinstance(field, widgets.Text):
+                    kwargs[name] = tuple(float(v) for v in
+                                         field.value.split(","))
+                else:
+                    kwargs[name] = field.value
+            graph = builder(**kwargs)
+        except (ValueError, TypeError, ZeroDivisionError) as err:
+            status.value = (f"<span style='color:#c01c28'>"
+                            f"{escape(str(err))}</span>")
+            return
+        status.value = ""
+        old = box.stack.children
+        last = len(graph.steps) - 1
+        box.slider.value = min(box.slider.value, last)
+        base, pictures = shared_svgs(graph)
+        box.legend.value = base + LEGEND
+        box.stack.children = _step_widgets(graph, pictures, shared)
+        box.play.max = box.slider.max = last
+        box.graph = graph
+        for child in old:
+            child.close()
+
+    for field in boxes.values():
+        field.observe(redraw, names="value")
+    panel = widgets.Accordion(
+        children=[widgets.VBox(list(boxes.values()) + [status])],
+        selected_index=None)
+    panel.set_title(0, PANEL_TITLE)
+    return panel
