@@ -1,0 +1,410 @@
+"""The built book in a real browser, with the network cut.
+
+Serves _build/html on 127.0.0.1, opens every page in headless Chromium
+(Debian's /usr/bin/chromium driven by Playwright) and blocks every request
+to any other host. Each page is visited once; the tests below then check
+what was recorded: requests, console errors, math, images, links, widgets.
+On pages with a stepper, the tests step it with no kernel running.
+
+Build the book first: `make book` (`make test` does it for you).
+"""
+import functools
+import http.server
+import os
+import re
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu",
+    "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+STEPPER = ".nnlib-stepper"
+WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+
+# Console errors known to be harmless, each with the reason.
+HARMLESS_ERRORS = [
+    (re.compile(r"Identifier 'THEBE_JS_URL' has already been declared"),
+     "sphinx-thebe 0.3.1 writes its inline settings script twice on every "
+     "page; the second copy fails to redeclare a const. Thebe (live code "
+     "in the page) is switched off, so nothing reads it."),
+    (re.compile(r"Got invalid theme mode"),
+     "pydata-sphinx-theme logs this as an error on a first visit, when the "
+     "browser has no stored light/dark choice; it then picks 'auto'."),
+]
+
+
+def is_harmless(message):
+    """True if a console or page error is one of HARMLESS_ERRORS."""
+    return any(pattern.search(message) for pattern, _ in HARMLESS_ERRORS)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without printing a line per request."""
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site(built_html):
+    """Base URL of the built book served on 127.0.0.1 (a free port)."""
+    handler = functools.partial(QuietHandler, directory=str(built_html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium; a missing browser fails the tests, never skips."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"No browser at {CHROMIUM}: install it with "
+                    "`apt-get install -y chromium` (.ci/run does).",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class PageVisit:
+    """What happened while one page loaded: (N,) lists of problems."""
+
+    def __init__(self, path):
+        self.path = path
+        self.blocked = []      # requests to hosts other than the site
+        self.failed = []       # requests that failed or answered >= 400
+        self.errors = []       # console errors and uncaught exceptions
+        self.sockets = []      # websockets (a kernel connection)
+        self.math_untypeset = 0
+        self.math_errors = 0
+        self.math_count = 0
+        self.imgs_without_alt = []
+        self.hrefs = []
+        self.widget_views = 0
+        self.widgets_rendered = 0
+        self.steppers = 0
+        self.stepper_problems = []   # (what was tried, what went wrong)
+        self.fontawesome_observes = None
+        self.play_icons = 0
+
+
+def open_page(browser, site, path):
+    """A new browser page for `path` with the network cut outside `site`.
+
+    Returns (page, visit); the caller closes the page.
+    """
+    visit = PageVisit(path)
+    page = browser.new_page()
+    site_host = urlsplit(site).netloc
+
+    def route(route):
+        url = route.request.url
+        if urlsplit(url).netloc == site_host:
+            route.continue_()
+        else:
+            visit.blocked.append(url)
+            route.abort()
+
+    def on_response(response):
+        if response.status >= 400:
+            visit.failed.append(f"{response.status} {response.url}")
+
+    def on_failed(request):
+        if urlsplit(request.url).netloc == site_host:
+            visit.failed.append(f"{request.failure} {request.url}")
+
+    def on_console(message):
+        if message.type == "error":
+            visit.errors.append(f"console: {message.text}")
+
+    page.route("**/*", route)
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    page.on("console", on_console)
+    page.on("pageerror", lambda err: visit.errors.append(f"page: {err}"))
+    page.on("websocket", lambda ws: visit.sockets.append(ws.url))
+    page.goto(urljoin(site, path.as_posix()), wait_until="networkidle")
+    return page, visit
+
+
+def wait_until_settled(page):
+    """Wait for MathJax's first typesetting and for widgets to render."""
+    page.evaluate("""async () => {
+        if (window.MathJax && window.MathJax.startup) {
+            await window.MathJax.startup.promise;
+        }
+    }""")
+    views = page.locator(WIDGET_VIEW).count()
+    if views:
+        page.wait_for_function(
+            """n => document.querySelectorAll(
+                '.widget-subarea .jupyter-widgets').length >= n""",
+            arg=views, timeout=20000)
+    page.wait_for_load_state("networkidle")
+
+
+def inspect(page, visit):
+    """Record math, images, links and widgets of the loaded page."""
+    found = page.evaluate("""() => {
+        const math = [...document.querySelectorAll('.math')];
+        return {
+            math: math.length,
+            untypeset: math.filter(
+                m => !m.querySelector('mjx-container')).length,
+            mathErrors: document.querySelectorAll('mjx-merror').length,
+            imgs: [...document.images]
+                .filter(i => !(i.getAttribute('alt') || '').trim())
+                .map(i => i.getAttribute('src')),
+            hrefs: [...document.querySelectorAll('a[href]')]
+                .map(a => a.href),
+            views: document.querySelectorAll(
+                'script[type="application/vnd.jupyter.widget-view+json"]'
+            ).length,
+            rendered: document.querySelectorAll(
+                '.widget-subarea .jupyter-widgets').length,
+            steppers: document.querySelectorAll('.nnlib-stepper').length,
+        };
+    }""")
+    visit.math_count = found["math"]
+    visit.math_untypeset = found["untypeset"]
+    visit.math_errors = found["mathErrors"]
+    visit.imgs_without_alt = found["imgs"]
+    visit.hrefs = found["hrefs"]
+    visit.widget_views = found["views"]
+    visit.widgets_rendered = found["rendered"]
+    visit.steppers = found["steppers"]
+
+
+@pytest.fixture(scope="session")
+def visits(browser, site, html_pages):
+    """One PageVisit per page of the built book, each page loaded once.
+
+    Steppers are stepped during the visit, so errors they raise are
+    recorded with the page's other console errors.
+    """
+    assert html_pages, "the built book has no HTML pages"
+    results = []
+    for path in html_pages:
+        page, visit = open_page(browser, site, path)
+        try:
+            wait_until_settled(page)
+            inspect(page, visit)
+            if visit.steppers:
+                step_through(page, visit)
+        finally:
+            page.close()
+        results.append(visit)
+    return results
+
+
+def report(problems):
+    """One line per (page, problem) for an assertion message."""
+    return "\n".join(f"{path}: {what}" for path, what in problems)
+
+
+def test_every_page_is_visited(visits, built_html):
+    # The book has its pages and every one of them was opened.
+    paths = {visit.path.as_posix() for visit in visits}
+    assert "index.html" in paths
+    assert any(p.startswith("book/") for p in paths), paths
+
+
+def test_no_request_leaves_the_site(visits):
+    problems = [(v.path, url) for v in visits for url in v.blocked]
+    assert not problems, "requests outside the site:\n" + report(problems)
+
+
+def test_no_request_fails(visits):
+    problems = [(v.path, f) for v in visits for f in v.failed]
+    assert not problems, "failed requests:\n" + report(problems)
+
+
+def test_no_console_errors(visits):
+    problems = [(v.path, e) for v in visits for e in v.errors
+                if not is_harmless(e)]
+    assert not problems, "console errors:\n" + report(problems)
+
+
+def test_no_kernel_connection(visits):
+    # Static pages must never try to reach a kernel.
+    problems = [(v.path, url) for v in visits for url in v.sockets]
+    assert not problems, "websockets opened:\n" + report(problems)
+
+
+def test_math_is_typeset(visits):
+    problems = [(v.path, f"{v.math_untypeset} of {v.math_count} math "
+                 "elements not typeset by MathJax")
+                for v in visits if v.math_untypeset]
+    problems += [(v.path, f"{v.math_errors} TeX errors")
+                 for v in visits if v.math_errors]
+    assert not problems, report(problems)
+    # The intro has math, so this test cannot pass by finding none.
+    intro = [v for v in visits if v.path.as_posix() == "book/intro.html"]
+    assert intro and intro[0].math_count > 0
+
+
+def test_every_image_has_alt_text(visits):
+    problems = [(v.path, f"<img src={src!r}> has no alt text")
+                for v in visits for src in v.imgs_without_alt]
+    assert not problems, report(problems)
+
+
+class IdCollector(HTMLParser):
+    """Collects every id= in an HTML file (link targets)."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+@functools.lru_cache(maxsize=None)
+def ids_in(path):
+    collector = IdCollector()
+    collector.feed(path.read_text(encoding="utf-8"))
+    return collector.ids
+
+
+def test_internal_links_resolve(visits, site, built_html):
+    site_host = urlsplit(site).netloc
+    problems = []
+    for visit in visits:
+        for href in set(visit.hrefs):
+            parts = urlsplit(href)
+            if parts.netloc != site_host:
+                continue  # external links are not requests; not checked
+            target = built_html / unquote(parts.path).lstrip("/")
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                problems.append((visit.path, f"missing file: {href}"))
+            elif (parts.fragment and target.suffix == ".html"
+                  and unquote(parts.fragment) not in ids_in(target)):
+                problems.append((visit.path, f"missing anchor: {href}"))
+    assert not problems, "broken links:\n" + report(problems)
+
+
+def test_widgets_render_without_kernel(visits):
+    problems = [(v.path, f"{v.widgets_rendered} of {v.widget_views} "
+                 "widget views rendered")
+                for v in visits if v.widgets_rendered < v.widget_views]
+    assert not problems, report(problems)
+
+
+def stepper_pages(visits):
+    pages = [v for v in visits if v.steppers]
+    assert pages, "no page of the built book has a stepper"
+    return pages
+
+
+def shown_step(stepper):
+    """Text of the step a stepper shows now (its Stack's visible child).
+
+    A Stack renders only its selected child, so the HTML widgets present
+    in the stepper are the visible step's.
+    """
+    return "\n".join(
+        stepper.locator(".widget-html-content").all_inner_texts())
+
+
+def wait_for_step_change(page, stepper, before, timeout=15000):
+    """Wait until the stepper shows something other than `before`.
+
+    Returns None, or what went wrong as a sentence.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_function(
+            """([el, before]) => [...el.querySelectorAll(
+                    '.widget-html-content')]
+                .map(e => e.innerText).join('\\n') !== before""",
+            arg=[stepper.element_handle(), before], timeout=timeout)
+    except PlaywrightTimeout:
+        return f"the shown step stayed {before[:60]!r} for {timeout} ms"
+    return None
+
+
+def try_slider(page, stepper):
+    """Move the slider one step right and back with the keyboard.
+
+    Returns None, or what went wrong.
+    """
+    first = shown_step(stepper)
+    if not first.strip():
+        return "the stepper shows no step"
+    stepper.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowRight")
+    problem = wait_for_step_change(page, stepper, first)
+    if problem:
+        return f"slider right: {problem}"
+    second = shown_step(stepper)
+    page.keyboard.press("ArrowLeft")
+    problem = wait_for_step_change(page, stepper, second)
+    if problem:
+        return f"slider left: {problem}"
+    if shown_step(stepper) != first:
+        return "slider back to the start did not show the first step again"
+    return None
+
+
+def try_play(page, stepper):
+    """Press the Play button; returns None, or what went wrong."""
+    first = shown_step(stepper)
+    stepper.locator(".widget-play button").first.click()
+    problem = wait_for_step_change(page, stepper, first)
+    return f"play: {problem}" if problem else None
+
+
+def step_through(page, visit):
+    """Step every stepper of the page; record what went wrong."""
+    steppers = page.locator(STEPPER)
+    for index in range(steppers.count()):
+        stepper = steppers.nth(index)
+        stepper.scroll_into_view_if_needed()
+        for name, attempt in (("slider", try_slider), ("play", try_play)):
+            problem = attempt(page, stepper)
+            if problem:
+                visit.stepper_problems.append(
+                    (name, f"stepper {index}: {problem}"))
+    visit.fontawesome_observes = page.evaluate(
+        "() => window.FontAwesome ? "
+        "window.FontAwesome.config.observeMutations : null")
+    visit.play_icons = page.locator(f"{STEPPER} .widget-play i").count()
+
+
+def test_sliders_step_without_kernel(visits):
+    problems = [(v.path, what) for v in stepper_pages(visits)
+                for name, what in v.stepper_problems if name == "slider"]
+    assert not problems, report(problems)
+
+
+def test_play_steps_without_kernel(visits):
+    problems = [(v.path, what) for v in stepper_pages(visits)
+                for name, what in v.stepper_problems if name == "play"]
+    assert not problems, report(problems)
+
+
+def test_fontawesome_leaves_widget_icons_alone(visits):
+    # The theme's FontAwesome must not watch the page (pitfall B): it
+    # would swap the Play widget's <i> icons for <svg> and break jslinks.
+    for visit in stepper_pages(visits):
+        assert visit.fontawesome_observes is False, visit.path
+        assert visit.play_icons > 0, (
+            f"{visit.path}: the Play widget's icons were replaced")
