@@ -176,7 +176,7 @@ def node_name(graph, node):
     unnamed = name[0] == "v" and name[1:].isdigit()
     if unnamed or node.output is graph.output or node is graph.nodes[-1]:
         return ""
-    return name
+    return name.replace("-", "−")
 
 
 class _Item:
@@ -220,7 +220,7 @@ class _Layout:
             below, width = r + 3, 2 * r
             if node_name(graph, node):
                 below += 13
-                width = max(width, _width(node.label, 11) + 6)
+                width = max(width, _width(node_name(graph, node), 11) + 6)
             self.node_item[node] = self._add("node", node, 2 * level[node],
                                              r + 3, below, width)
         self.input_item = {}

@@ -82,7 +82,8 @@ def square_of_sum_graph(x=2.0, y=3.0):
     t = tr.call(AddLayer(), x, y, name="t", grad_label="∂z/∂t")
     z = tr.call(SquareLayer(), t, name="z", grad_label="∂z/∂z")
     for name in ("x", "y"):
-        tr.note(name, f"chain rule: ∂z/∂t · ∂t/∂{name} = 2t · 1 = 2(x + y)")
+        tr.note(name, f"chain rule: ∂z/∂t · ∂t/∂{name} = 2t · 1 "
+                      "= 2(x + y)")
     return tr.backward(z)
 
 

@@ -35,7 +35,7 @@ def reduce_to_shape(grad, like):
 
 
 class MulLayer:
-    """out = x * y.  Backward swaps the inputs: dx = dout * y, dy = dout * x."""
+    """out = x * y.  Backward swaps the inputs: dx = dout*y, dy = dout*x."""
 
     symbol = "×"
 

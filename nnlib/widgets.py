@@ -14,10 +14,13 @@ input boxes re-traces and redraws the graph; that needs a live kernel
 """
 
 import inspect
+import numbers
+
+from xml.sax.saxutils import escape
 
 import ipywidgets as widgets
+import numpy as np
 from ipywidgets.widgets.widget_string import HTMLStyle
-from xml.sax.saxutils import escape
 
 from nnlib.draw import graph_svg, shared_svgs
 
@@ -33,8 +36,10 @@ LEGEND = ("<p class='nnlib-legend' style='margin:0;font-size:90%'>"
 class Stepper(widgets.VBox):
     """The widget that stepper() returns: a VBox with the parts named.
 
-    play, slider, stack: the Play, IntSlider and Stack (jslinked).
-    graph: the Graph on show.  panel: the input controls, or None.
+    play, slider, stack: the Play, IntSlider and Stack; links: the two
+    jslinks (play-slider, slider-stack).  legend: the HTML under the
+    steps (it also holds what all pictures share).  graph: the Graph on
+    show.  panel: the Accordion of input controls, or None.
     Where widgets cannot be shown, it displays the finished graph.
     """
 
@@ -90,14 +95,15 @@ def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
     base, pictures = shared_svgs(graph)
     stack = widgets.Stack(children=_step_widgets(graph, pictures, shared),
                           selected_index=0)
-    widgets.jslink((play, "value"), (slider, "value"))
-    widgets.jslink((slider, "value"), (stack, "selected_index"))
+    # jslink ties the values in the browser: stepping needs no kernel.
+    links = (widgets.jslink((play, "value"), (slider, "value")),
+             widgets.jslink((slider, "value"), (stack, "selected_index")))
     # What every step draws alike is held once, hidden, by the legend.
     legend = widgets.HTML(base + LEGEND)
     box = Stepper([widgets.HBox([play, slider]), stack, legend])
     box.add_class("nnlib-stepper")
     box.play, box.slider, box.stack = play, slider, stack
-    box.legend = legend
+    box.legend, box.links = legend, links
     box.graph, box.panel = graph, None
     if controls:
         if builder is None:
@@ -123,12 +129,14 @@ def _controls(box, builder, inputs, shared):
         value = inputs.get(name, param.default)
         if isinstance(value, bool):
             continue
-        if isinstance(value, (int, float)):
-            boxes[name] = widgets.FloatText(value=value, description=name)
-        elif isinstance(value, tuple) and all(
-                isinstance(v, (int, float)) for v in value):
+        if isinstance(value, numbers.Real):
+            boxes[name] = widgets.FloatText(value=float(value),
+                                            description=name)
+        elif np.ndim(value) == 1 and all(
+                isinstance(v, numbers.Real) for v in value):
             boxes[name] = widgets.Text(
-                value=", ".join(str(v) for v in value), description=name)
+                value=", ".join(f"{float(v):g}" for v in value),
+                description=name)
     if not boxes:
         return None
     status = widgets.HTML("")

@@ -1,0 +1,178 @@
+"""Every node layer of nnlib.graph: backward against central differences,
+broadcasting, and clear errors."""
+
+import numpy as np
+import pytest
+
+from nnlib.gradient import numerical_gradient
+from nnlib.graph import (AddConstLayer, AddLayer, DotLayer, ExpLayer,
+                         LogLayer, MulConstLayer, MulLayer,
+                         ReciprocalLayer, SquareLayer, SumLayer,
+                         reduce_to_shape)
+
+# (make a layer, lowest input, highest input): inputs stay where the
+# function is smooth (log needs x > 0, 1/x stays away from 0).
+UNARY = {
+    "times-1": (lambda: MulConstLayer(-1), -3, 3),
+    "times2.5": (lambda: MulConstLayer(2.5), -3, 3),
+    "plus1": (lambda: AddConstLayer(1), -3, 3),
+    "exp": (ExpLayer, -3, 3),
+    "log": (LogLayer, 0.2, 5),
+    "reciprocal": (ReciprocalLayer, 0.3, 4),
+    "square": (SquareLayer, -3, 3),
+}
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+@pytest.mark.parametrize("name", UNARY)
+@pytest.mark.parametrize("shape", [(5,), (3, 4)])
+def test_unary_backward_matches_numerical(name, shape, rng):
+    make, low, high = UNARY[name]
+    x = rng.uniform(low, high, size=shape)
+    dout = rng.normal(size=shape)
+    layer = make()
+    layer.forward(x.copy())
+    dx = layer.backward(dout)
+    # d/dx of sum(f(x) * dout) is dout * f'(x), what backward returns.
+    numeric = numerical_gradient(lambda v: np.sum(make().forward(v) * dout),
+                                 x.copy())
+    assert dx.shape == x.shape
+    np.testing.assert_allclose(dx, numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_on_python_numbers(name):
+    make, low, high = UNARY[name]
+    x, h = (low + high) / 2 + 0.3, 1e-5
+    layer = make()
+    layer.forward(x)
+    slope = (make().forward(x + h) - make().forward(x - h)) / (2 * h)
+    assert float(layer.backward(2.0)) == pytest.approx(2 * slope, rel=1e-6)
+
+
+def test_unary_layers_compute_their_function():
+    x = np.array([0.5, 2.0])
+    np.testing.assert_allclose(MulConstLayer(-1).forward(x), -x)
+    np.testing.assert_allclose(AddConstLayer(1).forward(x), x + 1)
+    np.testing.assert_allclose(ExpLayer().forward(x), np.exp(x))
+    np.testing.assert_allclose(LogLayer().forward(x), np.log(x))
+    np.testing.assert_allclose(ReciprocalLayer().forward(x), 1 / x)
+    np.testing.assert_allclose(SquareLayer().forward(x), x ** 2)
+
+
+@pytest.mark.parametrize("layer_class", [MulLayer, AddLayer])
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)),
+                                    ((2, 3), (2, 1)), ((4,), ())])
+def test_two_input_backward_with_broadcasting(layer_class, shapes, rng):
+    x = rng.normal(size=shapes[0])
+    y = rng.normal(size=shapes[1])
+    layer = layer_class()
+    out = layer.forward(x, y)
+    dout = rng.normal(size=np.shape(out))
+    dx, dy = layer.backward(dout)
+
+    def loss(a, b):
+        return np.sum(layer_class().forward(a, b) * dout)
+
+    assert np.shape(dx) == x.shape and np.shape(dy) == y.shape
+    np.testing.assert_allclose(
+        dx, numerical_gradient(lambda v: loss(v, y), x.copy()), rtol=1e-6)
+    np.testing.assert_allclose(
+        dy, numerical_gradient(lambda v: loss(x, v), y.copy()), rtol=1e-6)
+
+
+def test_sum_layer_backward_with_broadcasting(rng):
+    xs = [rng.normal(size=(2, 3)), rng.normal(size=(3,)),
+          rng.normal(size=(2, 1))]
+    layer = SumLayer()
+    out = layer.forward(*xs)
+    np.testing.assert_allclose(out, xs[0] + xs[1] + xs[2])
+    dout = rng.normal(size=out.shape)
+    grads = layer.backward(dout)
+    assert len(grads) == 3
+    for k, x in enumerate(xs):
+        def loss(v, k=k):
+            parts = list(xs)
+            parts[k] = v
+            return np.sum(SumLayer().forward(*parts) * dout)
+        numeric = numerical_gradient(loss, x.copy())
+        np.testing.assert_allclose(grads[k], numeric, rtol=1e-6)
+
+
+def test_sum_layer_on_numbers_passes_dout_to_each():
+    layer = SumLayer()
+    assert layer.forward(1.0, 2.0, 3.5) == 6.5
+    assert layer.backward(0.25) == (0.25, 0.25, 0.25)
+
+
+def test_dot_layer_backward_matches_numerical(rng):
+    x = rng.normal(size=(4, 3))
+    W = rng.normal(size=(3, 2))
+    layer = DotLayer()
+    out = layer.forward(x, W)
+    np.testing.assert_allclose(out, x @ W)
+    dout = rng.normal(size=(4, 2))
+    dx, dW = layer.backward(dout)
+    np.testing.assert_allclose(dx, dout @ W.T)
+    np.testing.assert_allclose(dW, x.T @ dout)
+    np.testing.assert_allclose(dx, numerical_gradient(
+        lambda v: np.sum(DotLayer().forward(v, W) * dout), x.copy()),
+        rtol=1e-6)
+    np.testing.assert_allclose(dW, numerical_gradient(
+        lambda v: np.sum(DotLayer().forward(x, v) * dout), W.copy()),
+        rtol=1e-6)
+
+
+def test_backward_leaves_dout_unchanged(rng):
+    dout = rng.normal(size=(2, 3))
+    keep = dout.copy()
+    for layer in (ExpLayer(), LogLayer(), ReciprocalLayer(), SquareLayer(),
+                  MulConstLayer(-1), AddConstLayer(1)):
+        layer.forward(rng.uniform(0.5, 2, size=(2, 3)))
+        layer.backward(dout)
+    np.testing.assert_array_equal(dout, keep)
+
+
+@pytest.mark.parametrize("layer", [ExpLayer(), LogLayer(),
+                                   ReciprocalLayer(), SquareLayer(),
+                                   SumLayer(), DotLayer(), MulLayer(),
+                                   AddLayer()],
+                         ids=lambda layer: type(layer).__name__)
+def test_backward_before_forward_says_what_to_do(layer):
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(1.0)
+
+
+def test_bad_inputs_get_clear_errors():
+    with pytest.raises(ValueError, match="greater than 0"):
+        LogLayer().forward(np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="different from 0"):
+        ReciprocalLayer().forward(0.0)
+    with pytest.raises(ValueError, match=r"x \(N, D\) and W \(D, M\)"):
+        DotLayer().forward(np.ones((2, 3)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="at least one input"):
+        SumLayer().forward()
+
+
+def test_symbols_as_the_article_draws_them():
+    assert MulLayer.symbol == "×" and AddLayer.symbol == "+"
+    assert ExpLayer.symbol == "exp" and LogLayer.symbol == "log"
+    assert ReciprocalLayer.symbol == "/" and SquareLayer.symbol == "**2"
+    assert SumLayer.symbol == "+" and DotLayer.symbol == "dot"
+    assert MulConstLayer(-1).symbol == "×−1"
+    assert MulConstLayer(0.5).symbol == "×0.5"
+    assert AddConstLayer(1).symbol == "+1"
+    assert AddConstLayer(-2).symbol == "−2"
+
+
+def test_reduce_to_shape_sums_the_broadcast_axes():
+    grad = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(reduce_to_shape(grad, np.zeros(3)),
+                                  [3.0, 5.0, 7.0])
+    np.testing.assert_array_equal(reduce_to_shape(grad, np.zeros((2, 1))),
+                                  [[3.0], [12.0]])
+    assert reduce_to_shape(grad, 1.0) == 15.0
