@@ -1,0 +1,183 @@
+"""The book's graphs: the article's numbers, and every gradient against
+central differences or an independent formula."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from nnlib import examples
+from nnlib.functions import cross_entropy_error, softmax
+from nnlib.gradient import numerical_gradient
+from nnlib.layers import Affine, Sigmoid
+
+
+def slope(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def test_apples_reference_numbers():
+    g = examples.apple_graph()
+    assert g.value("price") == pytest.approx(220)
+    assert g.grad("apple") == pytest.approx(2.2)
+    assert g.grad("apple_num") == pytest.approx(110)
+    assert g.grad("tax") == pytest.approx(200)
+    # Backward flows 1 → 1.1 → 2.2 from the price to the apple.
+    flow = [s.edge.grad for s in g.steps if s.kind == "backward"
+            and s.edge.src.name in ("price", "apple_price", "apple")]
+    assert flow == pytest.approx([1, 1.1, 2.2])
+
+
+def test_apples_and_oranges_reference_numbers():
+    g = examples.fruit_graph()
+    assert g.value("price") == pytest.approx(715)
+    expected = {"apple_num": 110, "apple": 2.2, "orange": 3.3,
+                "orange_num": 165, "tax": 650}
+    for name, value in expected.items():
+        assert g.grad(name) == pytest.approx(value), name
+
+
+SCALAR_BUILDERS = [examples.apple_graph, examples.fruit_graph,
+                   examples.unary_graph, examples.square_of_sum_graph,
+                   examples.sigmoid_graph]
+
+
+@pytest.mark.parametrize("builder", SCALAR_BUILDERS,
+                         ids=lambda b: b.__name__)
+def test_every_input_gradient_matches_central_differences(builder):
+    defaults = {name: p.default for name, p in
+                inspect.signature(builder).parameters.items()
+                if isinstance(p.default, (int, float)) and name != "dout"}
+    graph = builder()
+    for name, value in defaults.items():
+        def output(v, name=name):
+            return builder(**{name: v}).output.value
+        assert graph.grad(name) == pytest.approx(
+            slope(output, float(value)), rel=1e-6), name
+
+
+@pytest.mark.parametrize("f", sorted(examples.UNARY_LAYERS))
+def test_unary_graph_sends_back_E_times_the_local_derivative(f):
+    x, E = 1.7, 0.5
+    g = examples.unary_graph(x=x, dout=E, f=f)
+    local = slope(lambda v: examples.unary_graph(x=v, f=f).value("y"), x)
+    assert g.grad("x") == pytest.approx(E * local, rel=1e-6)
+    assert g.nodes[0].op == "f"
+    assert f in g.title
+    with pytest.raises(ValueError, match="choose one of"):
+        examples.unary_graph(f="sin")
+
+
+def test_square_of_sum_follows_the_chain_rule():
+    g = examples.square_of_sum_graph(x=2.0, y=3.0)
+    assert g.value("t") == 5.0 and g.value("z") == 25.0
+    assert g.grad("t") == pytest.approx(10.0)          # 2t
+    assert g.grad("x") == pytest.approx(2 * (2.0 + 3.0))
+    assert g.grad("y") == pytest.approx(2 * (2.0 + 3.0))
+
+
+@pytest.mark.parametrize("x", [-3.0, -0.5, 0.0, 1.0, 4.0])
+def test_sigmoid_graph_arrives_at_y_times_one_minus_y(x):
+    dout = 0.8
+    g = examples.sigmoid_graph(x=x, dout=dout)
+    assert [node.op for node in g.nodes] == ["×−1", "exp", "+1", "/"]
+    y = g.value("y")
+    assert y == pytest.approx(1 / (1 + np.exp(-x)))
+    assert g.grad("x") == pytest.approx(dout * y * (1 - y))
+    layer = Sigmoid()
+    layer.forward(np.array([x]))
+    assert g.grad("x") == pytest.approx(layer.backward(
+        np.array([dout]))[0])
+    last = g.steps[-1].caption
+    assert "y(1 − y)" in last
+
+
+@pytest.mark.parametrize("a, t", [((0.3, 2.9, 4.0), (0, 0, 1)),
+                                  ((1.0, -2.0, 0.5), (0, 1, 0)),
+                                  ((0.1, 0.2, 0.3, 0.4), (1, 0, 0, 0))])
+def test_softmax_loss_graph_arrives_at_y_minus_t(a, t):
+    g = examples.softmax_loss_graph(a=a, t=t)
+    n = len(a)
+    y = softmax(np.array(a))
+    np.testing.assert_allclose([g.value(f"y{k}") for k in range(1, n + 1)],
+                               y)
+    assert g.value("L") == pytest.approx(
+        cross_entropy_error(y, np.array(t)), rel=1e-6)
+    grads = np.array([g.grad(f"a{k}") for k in range(1, n + 1)])
+    np.testing.assert_allclose(grads, y - np.array(t), atol=1e-12)
+
+    def loss(scores):
+        return examples.softmax_loss_graph(a=tuple(scores), t=t).value("L")
+
+    numeric = numerical_gradient(loss, np.array(a, dtype=float))
+    np.testing.assert_allclose(grads, numeric, rtol=1e-5, atol=1e-8)
+    for k in range(1, n + 1):
+        done = [s for s in g.steps if s.edge is not None
+                and s.edge.src.name == f"a{k}"]
+        assert f"= y{k} − t{k} = " in done[0].caption
+
+
+def test_softmax_loss_graph_rejects_a_label_that_is_not_one_hot():
+    with pytest.raises(ValueError, match="one-hot"):
+        examples.softmax_loss_graph(a=(1.0, 2.0, 3.0), t=(0, 1, 1))
+    with pytest.raises(ValueError, match="same length"):
+        examples.softmax_loss_graph(a=(1.0, 2.0), t=(0, 0, 1))
+
+
+def test_affine_graph_matches_the_affine_layer():
+    g = examples.affine_graph()
+    X, W, b = g.value("X"), g.value("W"), g.value("b")
+    dY = g.dout
+    assert X.shape == (2, 3) and W.shape == (3, 2) and b.shape == (2,)
+    layer = Affine(W.copy(), b.copy())
+    np.testing.assert_allclose(g.value("Y"), layer.forward(X.copy()))
+    dx = layer.backward(dY.copy())
+    np.testing.assert_allclose(g.grad("X"), dx)
+    np.testing.assert_allclose(g.grad("W"), layer.dW)
+    np.testing.assert_allclose(g.grad("b"), layer.db)
+    # The formulas of the article, corrected: dW uses dY, db axis 0.
+    np.testing.assert_allclose(g.grad("X"), dY @ W.T)
+    np.testing.assert_allclose(g.grad("W"), X.T @ dY)
+    np.testing.assert_allclose(g.grad("b"), dY.sum(axis=0))
+
+
+def test_affine_graph_gradients_match_central_differences():
+    rng = np.random.default_rng(3)
+    X, W = rng.normal(size=(4, 3)), rng.normal(size=(3, 5))
+    b, dY = rng.normal(size=5), rng.normal(size=(4, 5))
+    g = examples.affine_graph(X=X, W=W, b=b, dY=dY)
+    arrays = {"X": X, "W": W, "b": b}
+    for name, value in arrays.items():
+        def weighted(v, name=name):
+            kwargs = dict(arrays, **{name: v})
+            return np.sum(examples.affine_graph(dY=dY, **kwargs)
+                          .value("Y") * dY)
+        np.testing.assert_allclose(
+            g.grad(name), numerical_gradient(weighted, value.copy()),
+            rtol=1e-6, err_msg=name)
+
+
+def test_affine_graph_shapes_are_annotated_for_a_batch():
+    g = examples.affine_graph()
+    assert g.var("X").label == "(N, D)"
+    assert g.var("W").label == "(D, M)"
+    assert g.var("b").label == "(M,)"
+    assert g.var("Y").label == "(N, M)"
+    assert g.var("b").grad_label == "sum(dY, axis=0)"
+    captions = " ".join(s.caption for s in g.steps)
+    assert "dX = dY·Wᵀ, (2, 2)·(2, 3)" in captions
+    assert "dW = Xᵀ·dY, (3, 2)·(2, 2)" in captions
+    with pytest.raises(ValueError, match="b of shape"):
+        examples.affine_graph(b=np.zeros(3))
+
+
+@pytest.mark.parametrize("builder", SCALAR_BUILDERS + [
+    examples.softmax_loss_graph, examples.affine_graph],
+    ids=lambda b: b.__name__)
+def test_each_builder_gives_forward_then_backward_steps(builder):
+    g = builder()
+    kinds = [s.kind for s in g.steps]
+    assert kinds == ["forward"] * len(g.nodes) + \
+        ["backward"] * (len(kinds) - len(g.nodes))
+    assert g.title
+    assert all(s.caption for s in g.steps)
