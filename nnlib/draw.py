@@ -59,7 +59,7 @@ def graph_svg(graph, step=None):
     or None for the finished graph with every value and gradient and no
     highlight.
     """
-    layout = _Layout(graph)
+    layout = _layout(graph)
     fixed = _fixed_parts(graph, layout)
     changing = _step_parts(graph, layout, _state(graph, step))
     return _svg(graph, layout, fixed + changing)
@@ -75,7 +75,7 @@ def shared_svgs(graph):
     hold ``base`` once for the pictures to show (the stepper puts it
     beside its legend).
     """
-    layout = _Layout(graph)
+    layout = _layout(graph)
     fixed = _fixed_parts(graph, layout)
     # The forward values, all known once backward starts, also shared.
     values = _values(graph, layout, _state(graph, None))
@@ -145,6 +145,17 @@ def _state(graph, step):
 
 
 # --------------------------------------------------------------- layout
+
+def _layout(graph):
+    """The graph's layout, worked out once per graph and kept on it (it
+    depends only on the graph, so the pictures stay the same)."""
+    key = (len(graph.nodes), len(graph.edges))
+    kept = getattr(graph, "_layout", None)
+    if kept is None or kept[0] != key:
+        kept = (key, _Layout(graph))
+        graph._layout = kept
+    return kept[1]
+
 
 def _width(text, size=FONT):
     """Estimated width in px of ``text`` in a sans-serif font."""
