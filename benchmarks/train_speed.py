@@ -153,8 +153,19 @@ def main(argv=None):
     parser.add_argument("--iters", type=int, default=10000,
                         help="training iterations (default 10000)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads for the whole run (default: "
+                        "BLAS's own choice); needs threadpoolctl")
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(limits=args.threads, user_api="blas"):
+            return benchmark(args)
+    return benchmark(args)
 
+
+def benchmark(args):
+    """Measure, train both, print the figures."""
     print(describe_machine())
     data = synthetic_data(args.seed)
 
