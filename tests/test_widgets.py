@@ -1,0 +1,148 @@
+"""The stepper: built-in widgets tied by jslink, one step per child,
+captions with the local rule, a fallback picture, a light page."""
+
+import json
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
+
+import ipywidgets as widgets
+from ipywidgets.widgets.widget_link import Link
+import pytest
+from ipywidgets.embed import dependency_state
+
+from nnlib import examples
+from nnlib.draw import graph_svg
+from nnlib.widgets import PANEL_TITLE, Stepper, stepper
+
+BUILDERS = [examples.apple_graph, examples.fruit_graph,
+            examples.unary_graph, examples.square_of_sum_graph,
+            examples.sigmoid_graph, examples.softmax_loss_graph,
+            examples.affine_graph]
+
+
+def walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk(child)
+
+
+def test_dom_contract():
+    box = stepper(examples.apple_graph)
+    assert isinstance(box, widgets.VBox)
+    assert "nnlib-stepper" in box._dom_classes
+    parts = list(walk(box))
+    plays = [w for w in parts if isinstance(w, widgets.Play)]
+    sliders = [w for w in parts if isinstance(w, widgets.IntSlider)]
+    stacks = [w for w in parts if isinstance(w, widgets.Stack)]
+    assert plays == [box.play] and sliders == [box.slider]
+    assert stacks == [box.stack]
+    graph = box.graph
+    assert len(box.stack.children) == len(graph.steps) == 7
+    assert all(isinstance(c, widgets.HTML) for c in box.stack.children)
+    assert box.play.max == box.slider.max == len(graph.steps) - 1
+    assert box.stack.selected_index == 0
+
+
+def test_stepping_is_linked_in_the_browser():
+    box = stepper(examples.apple_graph)
+    play_link, stack_link = box.links
+    # jslink (not dlink, not observe): the browser keeps them in step.
+    assert type(play_link) is Link
+    assert type(stack_link) is Link
+    assert play_link.source == (box.play, "value")
+    assert play_link.target == (box.slider, "value")
+    assert stack_link.source == (box.slider, "value")
+    assert stack_link.target == (box.stack, "selected_index")
+    # Only built-in widget models, so the static page can draw them.
+    state = dependency_state(box)
+    modules = {s["model_module"] for s in state.values()}
+    assert modules <= {"@jupyter-widgets/controls", "@jupyter-widgets/base"}
+
+
+def test_each_step_shows_its_picture_and_rule():
+    box = stepper(examples.apple_graph)
+    graph = box.graph
+    base = box.legend.value
+    for i, (step, child) in enumerate(zip(graph.steps, box.stack.children)):
+        html = child.value
+        assert f"Step {i + 1} of 7, {step.kind}." in html
+        assert escape(step.caption) in html
+        svg = html[html.index("<svg"):html.index("</svg>") + 6]
+        ref = ET.fromstring(svg).find(
+            "{http://www.w3.org/2000/svg}use").get("href")
+        assert f"id='{ref[1:]}'" in base
+    rule = box.stack.children[5].value
+    assert "upstream 1.1 times the other input 2" in rule
+    assert "→ dapple = 2.2" in rule
+    # The number a step computes is text in the step itself.
+    assert ">200</text>" in box.stack.children[0].value
+    assert ">2.2</text>" in box.stack.children[5].value
+
+
+def test_widgets_and_finished_graph_in_the_display_data():
+    box = stepper(examples.fruit_graph)
+    data = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["image/svg+xml"] == graph_svg(box.graph)
+    assert data["text/plain"].startswith("Stepper through 13 steps")
+    assert isinstance(box, Stepper)
+
+
+def test_a_finished_graph_or_a_builder_with_inputs():
+    graph = examples.apple_graph(tax=1.2)
+    assert stepper(graph).graph is graph
+    box = stepper(examples.apple_graph, tax=1.2)
+    assert box.graph.value("price") == pytest.approx(240)
+    with pytest.raises(TypeError, match="builder function"):
+        stepper(graph, controls=True)
+    with pytest.raises(TypeError, match="Graph with steps"):
+        stepper(42)
+
+
+def test_no_controls_unless_asked():
+    box = stepper(examples.apple_graph)
+    assert box.panel is None
+    assert not [w for w in walk(box) if isinstance(w, widgets.FloatText)]
+
+
+def test_controls_retrace_and_redraw():
+    box = stepper(examples.apple_graph, controls=True)
+    panel = box.panel
+    assert isinstance(panel, widgets.Accordion)
+    assert panel.get_title(0) == PANEL_TITLE
+    assert "live notebook only" in PANEL_TITLE
+    assert panel.selected_index is None          # collapsed
+    fields = {w.description: w for w in walk(panel)
+              if isinstance(w, widgets.FloatText)}
+    assert set(fields) == {"apple", "apple_num", "tax"}
+    old_stack = box.stack.children[1].value
+    fields["tax"].value = 1.2
+    assert box.graph.value("price") == pytest.approx(240)
+    assert box.stack.children[1].value != old_stack
+    assert "240" in box.stack.children[1].value
+    assert len(box.stack.children) == len(box.graph.steps)
+
+
+def test_controls_for_sequences_and_bad_input():
+    box = stepper(examples.softmax_loss_graph, controls=True,
+                  a=(0.3, 2.9, 4.0), t=(0, 0, 1))
+    fields = {w.description: w for w in walk(box.panel)
+              if isinstance(w, widgets.Text)}
+    assert fields["a"].value == "0.3, 2.9, 4"
+    fields["t"].value = "0, 1, 0"
+    assert box.graph.grad("a2") == pytest.approx(box.graph.value("y2") - 1)
+    before = box.graph
+    fields["t"].value = "1, 1, 0"           # not one-hot: said, not raised
+    assert box.graph is before
+    status = [w for w in walk(box.panel) if isinstance(w, widgets.HTML)]
+    assert "one-hot" in status[0].value
+
+
+@pytest.mark.parametrize("builder", BUILDERS,
+                         ids=[b.__name__ for b in BUILDERS])
+def test_a_stepper_adds_under_150_kb_to_its_page(builder):
+    # The state nbconvert stores and the page embeds: every model the
+    # stepper depends on, with default values included.
+    state = dependency_state(stepper(builder), drop_defaults=False)
+    size = len(json.dumps(state, ensure_ascii=False).encode())
+    assert size < 150 * 1024
