@@ -84,8 +84,9 @@ class Affine:
         dx = dout W^T,   dW = X^T dout,   db = sum of dout over the batch.
 
     The layer holds W and b themselves, not copies: updating the arrays in
-    place (``W -= lr * dW``) updates the layer.  x is converted to W's dtype
-    so a float32 layer computes in float32.  ``need_dx=False`` skips dx
+    place (``W -= lr * dW``) updates the layer.  x is converted to W's float
+    dtype, so a float32 layer computes in float32 (integer W: float64).
+    ``need_dx=False`` skips dx
     (backward returns None): the first layer's dx is never used.
     """
 
@@ -97,6 +98,7 @@ class Affine:
                 f"and b {b.shape}.")
         self.W = W
         self.b = b
+        self.dtype = W.dtype if W.dtype.kind == "f" else np.dtype(float)
         self.need_dx = need_dx
         self.x = None        # the input as (N, D)
         self.x_shape = None  # the input's own shape, for dx
@@ -104,7 +106,7 @@ class Affine:
         self.db = None
 
     def forward(self, x):
-        x = np.asarray(x, dtype=self.W.dtype)
+        x = np.asarray(x, dtype=self.dtype)
         n_in = self.W.shape[0]
         x2d = x.reshape(1, -1) if x.ndim == 1 else x.reshape(len(x), -1)
         if x2d.shape[1] != n_in:

@@ -148,6 +148,12 @@ def test_affine_computes_in_the_dtype_of_its_weights():
     assert layer.dW.dtype == np.float32 and layer.db.dtype == np.float32
 
 
+def test_affine_with_integer_weights_keeps_float_input():
+    layer = Affine(np.array([[1, 2], [3, 4]]), np.array([0, 0]))
+    np.testing.assert_array_equal(layer.forward(np.array([[0.5, 1.5]])),
+                                  [[5.0, 7.0]])
+
+
 def test_affine_sees_in_place_updates_of_its_arrays():
     W, b = np.ones((2, 2)), np.zeros(2)
     layer = Affine(W, b)
