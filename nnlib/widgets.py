@@ -25,7 +25,10 @@ from ipywidgets.widgets.widget_string import HTMLStyle
 from nnlib.draw import graph_svg, shared_svgs
 
 PANEL_TITLE = "Change the inputs (live notebook only)"
-LEGEND = ("<p class='nnlib-legend' style='margin:0;font-size:90%'>"
+# Lets a step's box be narrower than its picture, which then scrolls.
+FIT = "<style>.nnlib-stepper .widget-html-content{min-width:0}</style>"
+LEGEND = ("<p class='nnlib-legend' style='margin:0;font-size:90%;"
+          "line-height:1.4'>"
           "<span style='color:#1a5fb4'>Blue, upright, above an edge: "
           "the forward value.</span> "
           "<i style='color:#c01c28'>Red, italic, below with an arrow "
@@ -58,8 +61,10 @@ def step_html(graph, index, svg):
     step = graph.steps[index]
     caption = (f"<b>Step {index + 1} of {len(graph.steps)}, "
                f"{step.kind}.</b> {escape(step.caption)}")
-    return (f"<div class='nnlib-step' style='overflow-x:auto;width:100%'>"
-            f"{svg}<p style='margin:.2em 0'>{caption}</p></div>")
+    # A wide picture scrolls sideways on its own; the caption wraps.
+    return (f"<div class='nnlib-step' style='width:100%'>"
+            f"<div style='overflow-x:auto'>{svg}</div>"
+            f"<p style='margin:.2em 0;line-height:1.4'>{caption}</p></div>")
 
 
 def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
@@ -99,7 +104,7 @@ def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
     links = (widgets.jslink((play, "value"), (slider, "value")),
              widgets.jslink((slider, "value"), (stack, "selected_index")))
     # What every step draws alike is held once, hidden, by the legend.
-    legend = widgets.HTML(base + LEGEND)
+    legend = widgets.HTML(FIT + base + LEGEND)
     box = Stepper([widgets.HBox([play, slider]), stack, legend])
     box.add_class("nnlib-stepper")
     box.play, box.slider, box.stack = play, slider, stack
@@ -160,7 +165,7 @@ def _controls(box, builder, inputs, shared):
         last = len(graph.steps) - 1
         box.slider.value = min(box.slider.value, last)
         base, pictures = shared_svgs(graph)
-        box.legend.value = base + LEGEND
+        box.legend.value = FIT + base + LEGEND
         box.stack.children = _step_widgets(graph, pictures, shared)
         box.play.max = box.slider.max = last
         box.graph = graph
