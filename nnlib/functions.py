@@ -60,7 +60,7 @@ def check_targets(y, t, where):
             f"{where}: y has shape {y.shape} and t has shape {t.shape}; "
             f"t must be one-hot with the same shape as y, or integer "
             f"labels of shape {y.shape[:-1]}.")
-    if not np.issubdtype(t.dtype, np.integer):
+    if t.dtype.kind not in "iu":  # signed or unsigned integers
         raise TypeError(
             f"{where}: t of shape {t.shape} looks like class labels but has "
             f"dtype {t.dtype}; labels must be integers (t.astype(int)).")
@@ -73,17 +73,18 @@ def check_targets(y, t, where):
     return t, True
 
 
-def cross_entropy_error(y, t):
+def cross_entropy_error(y, t, where="cross_entropy_error"):
     """Mean over the batch of -sum_k t_k log y_k.
 
     y: (N, C) probabilities (or (C,) for one sample).
     t: one-hot (N, C) like y, or integer labels (N,) (a single int for
-    one sample).  Returns a Python float.
+    one sample).  Returns a Python float.  ``where`` names the caller in
+    error messages.
     A probability of exactly 0 is read as the smallest positive float of
     y's dtype, so the loss stays finite (large) instead of log(0) = -inf.
     """
     y = np.asarray(y)
-    t, is_labels = check_targets(y, t, "cross_entropy_error")
+    t, is_labels = check_targets(y, t, where)
     tiny = np.finfo(y.dtype).tiny if y.dtype.kind == "f" else 1e-300
     n_classes = y.shape[-1]
     y = y.reshape(-1, n_classes)

@@ -14,8 +14,7 @@ Every layer follows one protocol:
 
 import numpy as np
 
-from nnlib.functions import check_targets, cross_entropy_error, sigmoid
-from nnlib.functions import softmax
+from nnlib.functions import cross_entropy_error, sigmoid, softmax
 
 
 def _require_forward(layer, cached):
@@ -144,27 +143,26 @@ class SoftmaxWithLoss:
 
     def __init__(self):
         self.y = None     # softmax output, (N, C)
-        self.t = None     # targets as given
-        self.is_labels = None
+        self.t = None     # targets: one-hot (N, C) or labels (N,)
         self.loss = None
 
     def forward(self, x, t):
-        x = np.asarray(x)
-        self.t, self.is_labels = check_targets(x, t, "SoftmaxWithLoss")
         self.y = softmax(x)
-        self.loss = cross_entropy_error(self.y, self.t)
+        self.t = np.asarray(t)
+        self.loss = cross_entropy_error(self.y, self.t,
+                                        where="SoftmaxWithLoss")
         return self.loss
 
     def backward(self, dout=1):
         _require_forward(self, self.y)
-        n_classes = self.y.shape[-1]
-        batch_size = self.y.size // n_classes
-        if self.is_labels:
+        y = self.y.reshape(-1, self.y.shape[-1])  # (N, C), even for N = 1
+        batch_size = len(y)
+        if self.t.shape != self.y.shape:  # integer labels
             # y - onehot(t): subtract 1 at each row's right class.
-            dx = self.y.reshape(-1, n_classes).copy()
+            dx = y.copy()
             dx[np.arange(batch_size), self.t.reshape(-1)] -= 1
-            dx = dx.reshape(self.y.shape)
         else:
-            dx = (self.y - self.t).astype(self.y.dtype, copy=False)
+            dx = (y - self.t.reshape(y.shape)).astype(y.dtype, copy=False)
         # float(dout): a numpy float64 scalar would turn float32 into 64.
-        return dx * (float(dout) / batch_size)
+        dx *= float(dout) / batch_size
+        return dx.reshape(self.y.shape)

@@ -5,6 +5,7 @@
 Its gradient is one forward pass, then every layer's backward in reverse.
 """
 
+import math
 from collections import OrderedDict
 
 import numpy as np
@@ -64,7 +65,7 @@ class TwoLayerNet:
 
     def _check_input(self, x):
         x = np.asarray(x)
-        if x.ndim < 2 or np.prod(x.shape[1:]) != self.input_size:
+        if x.ndim < 2 or math.prod(x.shape[1:]) != self.input_size:
             raise ValueError(
                 f"TwoLayerNet: x has shape {x.shape}; expected a batch "
                 f"(N, {self.input_size}).  For one sample use "

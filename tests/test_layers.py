@@ -204,6 +204,15 @@ def test_softmax_with_loss_one_hot_and_labels_agree():
                                with_one_hot.backward(), rtol=0, atol=1e-16)
 
 
+def test_softmax_with_loss_one_sample_is_a_batch_of_one():
+    x = np.array([0.3, -1.2, 2.0])
+    one, batch = SoftmaxWithLoss(), SoftmaxWithLoss()
+    assert one.forward(x, 1) == batch.forward(x[None], np.array([1]))
+    dx = one.backward()
+    assert dx.shape == (3,)
+    np.testing.assert_array_equal(dx, batch.backward()[0])
+
+
 def test_softmax_with_loss_float32_stays_float32():
     x = np.ones((2, 3), dtype=np.float32)
     layer = SoftmaxWithLoss()
