@@ -68,12 +68,12 @@ def graph_svg(graph, step=None):
 def shared_svgs(graph):
     """The pictures of every step, sharing what does not change.
 
-    Returns (base, pictures): ``base`` is a hidden SVG holding the
-    stylesheet and the parts every step has (edges, nodes, labels) under
-    an id made from their content; each picture draws that by reference
-    (``<use>``) and adds its own numbers and highlights.  A page must
-    hold ``base`` once for the pictures to show (the stepper puts it
-    beside its legend).
+    Returns (base, pictures): ``base`` is a hidden SVG holding the parts
+    every step has (edges, nodes, labels) and the forward values, under
+    ids made from their content; each picture draws those by reference
+    (``<use>``) and adds its own numbers and highlights, so a page with
+    many steps stays light.  A page must hold ``base`` once for the
+    pictures to show (the stepper puts it beside its legend).
     """
     layout = _layout(graph)
     fixed = _fixed_parts(graph, layout)
@@ -287,10 +287,15 @@ class _Layout:
         for edge, chain in self.chains.items():
             incoming[id(chain[-1])].append(chain)
 
+        visited = set()
+
         def visit(item):
+            if id(item) in visited:
+                return
+            visited.add(id(item))
+            # chain[1] is the edge's run: its ref is the edge itself.
             for chain in sorted(incoming[id(item)],
-                                key=lambda c: c[-2].ref.slot
-                                if c[-2].kind != "node" else 0):
+                                key=lambda c: c[1].ref.slot):
                 for part in reversed(chain[:-1]):
                     if id(part) not in seen:
                         seen.add(id(part))

@@ -105,7 +105,14 @@ class Step:
 
 
 class Graph:
-    """What a Tracer recorded: inputs, nodes, edges, values, gradients."""
+    """What a Tracer recorded: inputs, nodes, edges, values, gradients.
+
+    title: a one-line description; inputs: the input Vars; nodes: the
+    Nodes in call order; edges: every Edge (the last one leaves the
+    output); output: the Var backward started from; dout: the gradient
+    it started with; steps: see ``Graph.steps``.  Look values up by
+    name with ``value(name)``, ``grad(name)`` and ``var(name)``.
+    """
 
     def __init__(self):
         self.title = ""
@@ -143,6 +150,7 @@ class Graph:
             raise RuntimeError("no gradients yet: call "
                                "tracer.backward(output) first.")
         return var.grad
+
 
 class Tracer:
     """Build a Graph by calling layers on traced values.
@@ -190,8 +198,8 @@ class Tracer:
                 f"this {type(layer).__name__} was already called: a layer "
                 "remembers only its last forward, so each node needs its "
                 "own layer object.")
-        self._layers_used.add(id(layer))
         out = layer.forward(*(var.value for var in inputs))
+        self._layers_used.add(id(layer))
         if name is None:
             name = f"v{len(graph.nodes) + 1}"
         op = symbol or getattr(layer, "symbol", None) or _class_symbol(layer)
