@@ -335,6 +335,11 @@ def _pairs(got, expected, names):
         return [(str(k), got.get(k), v) for k, v in expected.items()], None
     if isinstance(expected, (tuple, list)):
         names = names or [f"value {i + 1}" for i in range(len(expected))]
+        if len(names) != len(expected):
+            # A mistake in the exercise itself, not in the reader's answer.
+            raise ValueError(f"check_values: {len(names)} names for "
+                             f"{len(expected)} expected values; give one "
+                             f"name per value.")
         if not isinstance(got, (tuple, list)):
             return None, (f"Expected {len(expected)} values "
                           f"({', '.join(names)}); got one "

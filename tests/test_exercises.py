@@ -335,3 +335,9 @@ def test_values_not_answered_uses_the_solution():
     assert verdict.passed
     assert verdict.lines[0].startswith("… Not answered yet")
     assert not check_values(..., 1.0).passed
+
+
+def test_check_values_refuses_a_name_list_of_the_wrong_length():
+    # One name for three values would otherwise check only the first.
+    with pytest.raises(ValueError, match="1 names for 3 expected values"):
+        check_values([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], names="dx")
