@@ -2,6 +2,7 @@
 #
 #   make book     virtual environment + npm packages + executed book in
 #                 _build/html (each step skipped when already up to date)
+#   make install  only the installation steps of `make book`
 #   make test     everything `make book` does, then the whole test suite:
 #                 unit tests, notebooks against their stored outputs
 #                 (nbval) and the built pages in a browser with no network
@@ -28,7 +29,7 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 VENDOR_STAMP := _vendor/.vendored
 
-.PHONY: book test refresh serve lab screenshot clean
+.PHONY: install book test refresh serve lab screenshot clean
 
 # --- installation (stamp files make repeated runs quick) -----------------
 
@@ -47,11 +48,14 @@ $(VENDOR_STAMP): $(NODE_STAMP) $(VENV_STAMP) tools/vendor_js.py \
 	$(BIN)/python tools/vendor_js.py
 	touch $@
 
+# Everything the book needs installed, without building it.
+install: $(VENV_STAMP) $(VENDOR_STAMP)
+
 # --- the book -------------------------------------------------------------
 
 # Always handed to jupyter-book: it rebuilds only what changed and
 # re-executes only notebooks whose code changed (execute_notebooks: cache).
-book: $(VENV_STAMP) $(VENDOR_STAMP)
+book: install
 	$(BIN)/jupyter-book build -W --keep-going .
 
 # --- tests ----------------------------------------------------------------
@@ -71,10 +75,9 @@ test: book
 
 # --- working on notebooks -------------------------------------------------
 
+# Widget ids are made stable, so an unchanged notebook stays unchanged.
 refresh: $(VENV_STAMP)
-	NNLIB_OFFLINE=1 $(BIN)/jupyter nbconvert --to notebook --execute \
-		--inplace --ExecutePreprocessor.timeout=300 \
-		--ExecutePreprocessor.store_widget_state=True $(NB)
+	NNLIB_OFFLINE=1 $(BIN)/python tools/refresh_notebooks.py $(NB)
 
 serve:
 	@test -f _build/html/index.html || \
