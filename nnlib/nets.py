@@ -85,7 +85,7 @@ class TwoLayerNet:
         y = self.predict(x)
         return self.last_layer.forward(y, t)
 
-    def accuracy(self, x, t, chunk_size=10000):
+    def accuracy(self, x, t, chunk_size=2000):
         """Fraction of samples whose highest score is the right class.
 
         x: (N, input_size); t: (N,) labels or (N, output_size) one-hot.
