@@ -1,4 +1,4 @@
-"""nnlib: the small numpy library that Backprop by Hand builds, chapter by chapter.
+"""nnlib: the numpy library that Backprop by Hand builds, chapter by chapter.
 
 The names below can be imported straight from ``nnlib``.  The drawing and
 widget modules (``nnlib.trace``, ``nnlib.examples``, ``nnlib.draw``,

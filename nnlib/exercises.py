@@ -65,23 +65,28 @@ def check_backward(make_layer, *inputs, params=(), wrt=None, names=None,
                    solution=None, seed=0, rtol=1e-5):
     """Check a layer's backward against numerical gradients.
 
-    make_layer: a class or zero-argument callable returning a fresh layer
-        with ``forward(*inputs)`` and ``backward(dout)``, e.g. ``Relu`` or
-        ``lambda: Affine(W, b)``.
-    inputs: what forward takes, e.g. x: (N, D).  Numbers and float arrays
-        are differentiated (copied to float64); integer arrays, such as
-        labels t: (N,), are passed through and not differentiated.
-    params: names of parameters whose gradients backward stores, e.g.
-        ("W", "b") to compare layer.dW: W.shape and layer.db: b.shape.
-    wrt: indices of the inputs backward returns gradients for, in order
-        (default: every differentiated input).  One gradient is returned
-        as is (dx), several as a tuple (dx, dy).
-    names: the inputs' names for the report (default x, or x, y).
-    solution: the stored solution (class or callable like make_layer),
-        checked instead while the reader's code raises NotImplementedError.
-    seed: seeds the random dout.  rtol: tolerated error, relative to the
-        size of the gradient.
-    Returns a Verdict.
+    Args:
+        make_layer: a class or zero-argument callable returning a fresh
+            layer with ``forward(*inputs)`` and ``backward(dout)``, e.g.
+            ``Relu`` or ``lambda: Affine(W, b)``.
+        inputs: what forward takes, e.g. x: (N, D).  Numbers and float
+            arrays are differentiated (copied to float64); integer
+            arrays, such as labels t: (N,), are passed through and not
+            differentiated.
+        params: names of parameters whose gradients backward stores, e.g.
+            ("W", "b") to compare layer.dW: W.shape and layer.db: b.shape.
+        wrt: indices of the inputs backward returns gradients for, in
+            order (default: every differentiated input).  One gradient is
+            returned as is (dx), several as a tuple (dx, dy).
+        names: the inputs' names for the report (default x, or x, y).
+        solution: the stored solution (class or callable like
+            make_layer), checked instead while the reader's code raises
+            NotImplementedError.
+        seed: seeds the random dout.
+        rtol: tolerated error, relative to the size of the gradient.
+
+    Returns:
+        A Verdict.
     """
     args = (inputs, params, wrt, names, seed, rtol)
     try:
@@ -293,14 +298,18 @@ def check_values(got, expected, names=None, solution=None, rtol=1e-6,
                  atol=1e-9):
     """Check computed numbers against reference values.
 
-    got, expected: one value (a number or an array), a tuple or list of
-        values, or a dict name -> value.  Arrays must match in shape.
-    names: labels for a tuple or list (default "value 1", "value 2", ...);
-        a dict's keys are its names.
-    solution: checked instead while got is still ``...`` (not attempted).
-    rtol, atol: a value is right when |got - expected| <= atol + rtol *
-        |expected|, elementwise.
-    Returns a Verdict.
+    Args:
+        got, expected: one value (a number or an array), a tuple or list of
+            values, or a dict name -> value.  Arrays must match in shape.
+        names: labels for a tuple or list (default "value 1", "value 2",
+            ...); a dict's keys are its names.
+        solution: checked instead while got is still ``...`` (not
+            attempted).
+        rtol, atol: a value is right when
+            ``|got - expected| <= atol + rtol * |expected|``, elementwise.
+
+    Returns:
+        A Verdict.
     """
     if got is Ellipsis:
         if solution is None:

@@ -11,8 +11,9 @@ import numpy as np
 def sigmoid(x):
     """1 / (1 + exp(-x)), elementwise.  x: any shape -> same shape.
 
-    exp(-x) overflows for x around -710, so we only ever take the exponential
-    of -|x|, which lies in (0, 1], and pick the matching form for each sign.
+    exp(-x) overflows for x around -710, so we only ever take the
+    exponential of ``-|x|``, which lies in (0, 1], and pick the matching
+    form for each sign.
     """
     x = np.asarray(x)
     e = np.exp(-np.abs(x))

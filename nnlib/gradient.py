@@ -45,7 +45,7 @@ class ParamError(NamedTuple):
 
 
 def relative_error(analytic, numeric, floor=1e-8):
-    """Elementwise |a - n| / (|a| + |n|), with the denominator at least
+    """Elementwise ``|a - n| / (|a| + |n|)``, with the denominator at least
     ``floor`` so that two gradients that are both almost 0 agree.
     analytic, numeric: arrays of the same shape -> array of that shape.
     """

@@ -1,4 +1,4 @@
-"""The nodes of a computational graph: ×, +, exp, log, /, **2, dot, ...
+"""The nodes of a computational graph: ×, +, exp, log, /, ``**2``, dot, ...
 
 Each layer remembers in ``forward`` what its ``backward`` needs, and
 ``backward(dout)`` turns the derivative arriving from the right (``dout``)
@@ -193,7 +193,7 @@ class ReciprocalLayer:
 
 
 class SquareLayer:
-    """out = x ** 2 (the "**2" node of z = (x + y)²).
+    """out = x ** 2 (the ``**2`` node of z = (x + y)²).
 
     Backward: dx = dout * 2x.
     """

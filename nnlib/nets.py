@@ -20,7 +20,8 @@ class TwoLayerNet:
     """input_size -> hidden_size -> output_size, fully connected.
 
     params: W1 (input_size, hidden_size), b1 (hidden_size,),
-            W2 (hidden_size, output_size), b2 (output_size,).
+    W2 (hidden_size, output_size), b2 (output_size,).
+
     Weights start as weight_init_std times standard normal numbers from
     ``np.random.default_rng(seed)`` (seed: None, an int or a Generator),
     biases at 0.  dtype: np.float64 (default) or np.float32 for speed.
