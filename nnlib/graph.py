@@ -276,3 +276,112 @@ def _short(c):
     """A constant as the node shows it: −1, not -1.0."""
     text = f"{c:g}"
     return text.replace("-", "−")
+
+
+# The nodes below complete the graph of batch normalization: the mean
+# over a batch, a difference, a square root and a quotient.
+
+
+class MeanLayer:
+    """out = the mean of x over axis 0, the batch (a "mean" node).
+
+    x: (N,) gives a number; x: (N, D) gives (D,).
+    Backward: every x_n had weight 1/N in the mean, so each gets
+    dout / N: dx = dout / N copied to x's shape.
+    """
+
+    symbol = "mean"
+
+    def __init__(self):
+        self.shape = None
+
+    def forward(self, x):
+        x = np.asarray(x)
+        if x.ndim == 0 or len(x) == 0:
+            raise ValueError(f"MeanLayer.forward got {x!r}: it averages "
+                             "over axis 0 and needs at least one row.")
+        self.shape = x.shape
+        return x.mean(axis=0)
+
+    def backward(self, dout):
+        if self.shape is None:
+            raise _not_called(self)
+        n = self.shape[0]
+        return np.broadcast_to(np.asarray(dout) / n, self.shape).copy()
+
+
+class SubLayer:
+    """out = x − y.  Backward: dx = dout, dy = −dout.
+
+    Broadcasting-aware like AddLayer: with x: (N,) and a number y, y was
+    subtracted from every entry, so dy sums −dout over them.
+    """
+
+    symbol = "−"
+
+    def __init__(self):
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        self.x = x
+        self.y = y
+        return x - y
+
+    def backward(self, dout):
+        if self.x is None:
+            raise _not_called(self)
+        dx = reduce_to_shape(dout * 1, self.x)
+        dy = reduce_to_shape(-dout, self.y)
+        return dx, dy
+
+
+class SqrtLayer:
+    """out = √x.  Backward: dx = dout / (2√x) = dout / (2 out)."""
+
+    symbol = "sqrt"
+
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        if np.any(np.asarray(x) <= 0):
+            raise ValueError(f"SqrtLayer.forward got {x!r}: the square "
+                             "root's derivative needs inputs greater "
+                             "than 0 (add a small epsilon to a variance).")
+        self.out = np.sqrt(x)
+        return self.out
+
+    def backward(self, dout):
+        if self.out is None:
+            raise _not_called(self)
+        return dout / (2 * self.out)
+
+
+class DivLayer:
+    """out = x / y.  Backward: dx = dout / y, dy = −dout · x / y².
+
+    Broadcasting-aware like MulLayer: a number y that divided every
+    entry of x collects the sum of their gradients.
+    """
+
+    symbol = "/"
+
+    def __init__(self):
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        if np.any(np.asarray(y) == 0):
+            raise ValueError(f"DivLayer.forward got y = {y!r}: x / y "
+                             "needs y different from 0.")
+        self.x = x
+        self.y = y
+        return x / y
+
+    def backward(self, dout):
+        if self.x is None:
+            raise _not_called(self)
+        dx = reduce_to_shape(dout / self.y, self.x)
+        dy = reduce_to_shape(-dout * self.x / self.y ** 2, self.y)
+        return dx, dy

@@ -176,3 +176,96 @@ def test_reduce_to_shape_sums_the_broadcast_axes():
     np.testing.assert_array_equal(reduce_to_shape(grad, np.zeros((2, 1))),
                                   [[3.0], [12.0]])
     assert reduce_to_shape(grad, 1.0) == 15.0
+
+
+# ---- the nodes of the batch-normalization graph ---------------------------
+
+from nnlib.graph import DivLayer, MeanLayer, SqrtLayer, SubLayer  # noqa: E402
+
+
+@pytest.mark.parametrize("shape", [(4,), (5, 3)])
+def test_mean_layer_backward_matches_numerical(shape, rng):
+    x = rng.normal(size=shape)
+    layer = MeanLayer()
+    out = layer.forward(x)
+    np.testing.assert_allclose(out, x.mean(axis=0))
+    dout = rng.normal(size=np.shape(out))
+    dx = layer.backward(dout)
+    numeric = numerical_gradient(
+        lambda v: np.sum(MeanLayer().forward(v) * dout), x.copy())
+    assert dx.shape == x.shape
+    np.testing.assert_allclose(dx, numeric, rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4)])
+def test_sqrt_layer_backward_matches_numerical(shape, rng):
+    x = rng.uniform(0.3, 4, size=shape)
+    dout = rng.normal(size=shape)
+    layer = SqrtLayer()
+    np.testing.assert_allclose(layer.forward(x.copy()), np.sqrt(x))
+    dx = layer.backward(dout)
+    numeric = numerical_gradient(
+        lambda v: np.sum(SqrtLayer().forward(v) * dout), x.copy())
+    np.testing.assert_allclose(dx, numeric, rtol=1e-6, atol=1e-10)
+    assert float(SqrtLayer().forward(2.25)) == 1.5
+
+
+@pytest.mark.parametrize("layer_class", [SubLayer, DivLayer])
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)),
+                                    ((2, 3), (2, 1)), ((4,), ())])
+def test_sub_and_div_backward_with_broadcasting(layer_class, shapes, rng):
+    x = rng.normal(size=shapes[0])
+    # Divisors kept away from 0, where x / y has no derivative.
+    y = np.asarray(rng.uniform(0.5, 2, size=shapes[1])
+                   * rng.choice([-1, 1], size=shapes[1]))
+    layer = layer_class()
+    out = layer.forward(x, y)
+    expected = x - y if layer_class is SubLayer else x / y
+    np.testing.assert_allclose(out, expected)
+    dout = rng.normal(size=np.shape(out))
+    dx, dy = layer.backward(dout)
+
+    def loss(a, b):
+        return np.sum(layer_class().forward(a, b) * dout)
+
+    assert np.shape(dx) == x.shape and np.shape(dy) == y.shape
+    np.testing.assert_allclose(
+        dx, numerical_gradient(lambda v: loss(v, y), x.copy()), rtol=1e-6)
+    np.testing.assert_allclose(
+        dy, numerical_gradient(lambda v: loss(x, v), y.copy()), rtol=1e-6)
+
+
+def test_sub_and_div_on_python_numbers():
+    sub, div = SubLayer(), DivLayer()
+    assert sub.forward(5.0, 2.0) == 3.0
+    assert sub.backward(0.5) == (0.5, -0.5)
+    assert div.forward(3.0, 2.0) == 1.5
+    dx, dy = div.backward(2.0)
+    assert dx == pytest.approx(1.0) and dy == pytest.approx(-1.5)
+
+
+def test_new_nodes_leave_dout_unchanged_and_need_forward(rng):
+    dout = rng.normal(size=(2, 3))
+    keep = dout.copy()
+    for layer in (MeanLayer(), SqrtLayer()):
+        with pytest.raises(RuntimeError, match="before forward"):
+            layer.backward(dout)
+        layer.forward(rng.uniform(0.5, 2, size=(2, 3)))
+        layer.backward(dout if isinstance(layer, SqrtLayer) else dout[0])
+    for layer in (SubLayer(), DivLayer()):
+        with pytest.raises(RuntimeError, match="before forward"):
+            layer.backward(dout)
+        layer.forward(rng.uniform(0.5, 2, size=(2, 3)), 1.5)
+        layer.backward(dout)
+    np.testing.assert_array_equal(dout, keep)
+
+
+def test_new_nodes_bad_inputs_and_symbols():
+    with pytest.raises(ValueError, match="greater than 0"):
+        SqrtLayer().forward(np.array([1.0, 0.0]))
+    with pytest.raises(ValueError, match="different from 0"):
+        DivLayer().forward(np.ones(3), 0.0)
+    with pytest.raises(ValueError, match="at least one row"):
+        MeanLayer().forward(np.zeros(0))
+    assert MeanLayer.symbol == "mean" and SubLayer.symbol == "−"
+    assert SqrtLayer.symbol == "sqrt" and DivLayer.symbol == "/"
