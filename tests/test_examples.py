@@ -181,3 +181,86 @@ def test_each_builder_gives_forward_then_backward_steps(builder):
         ["backward"] * (len(kinds) - len(g.nodes))
     assert g.title
     assert all(s.caption for s in g.steps)
+
+
+# ---- batch normalization, node by node ------------------------------------
+
+def batchnorm_layer_gradients(x, gamma, beta, eps, dout):
+    """dx, dgamma, dbeta of nnlib's layer for one feature: x, dout (N,)."""
+    from nnlib.training_layers import BatchNormalization
+    layer = BatchNormalization(np.array([gamma]), np.array([beta]),
+                               eps=eps)
+    y = layer.forward(np.reshape(x, (-1, 1)), train=True)
+    dx = layer.backward(np.reshape(dout, (-1, 1)))
+    return y.ravel(), dx.ravel(), layer.dgamma[0], layer.dbeta[0]
+
+
+@pytest.mark.parametrize("kwargs", [
+    {},
+    {"x": (0.5, -1.0, 2.0, 2.5, 7.0), "gamma": -0.7, "beta": 1.5,
+     "eps": 1e-3, "dout": (1.0, 0.0, -2.0, 0.5, 0.3)},
+    {"x": (3.0, 3.0, 3.0), "eps": 1e-2, "dout": (1.0, -1.0, 0.5)},
+])
+def test_batchnorm_graph_equals_the_batchnorm_layer(kwargs):
+    g = examples.batchnorm_graph(**kwargs)
+    x, dout = g.value("x"), g.dout
+    eps = g.nodes[4].layer.c
+    y, dx, dgamma, dbeta = batchnorm_layer_gradients(
+        x, g.value("gamma"), g.value("beta"), eps, dout)
+    np.testing.assert_allclose(g.value("y"), y, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g.grad("x"), dx, rtol=1e-10, atol=1e-12)
+    assert g.grad("gamma") == pytest.approx(dgamma, rel=1e-10, abs=1e-12)
+    assert g.grad("beta") == pytest.approx(dbeta, rel=1e-10, abs=1e-12)
+
+
+def test_batchnorm_graph_gradients_match_central_differences():
+    g = examples.batchnorm_graph()
+    x, dout = g.value("x").copy(), g.dout
+
+    def weighted(**change):
+        return np.sum(examples.batchnorm_graph(**change).value("y") * dout)
+
+    np.testing.assert_allclose(
+        g.grad("x"), numerical_gradient(lambda v: weighted(x=v), x),
+        rtol=1e-6, atol=1e-9)
+    for name in ("gamma", "beta"):
+        assert g.grad(name) == pytest.approx(
+            slope(lambda v: weighted(**{name: v}), g.value(name)), rel=1e-6)
+    # The gradient of a normalized batch sums to zero over the batch:
+    # shifting every x alike changes nothing after the mean is removed.
+    assert g.grad("x").sum() == pytest.approx(0, abs=1e-12)
+
+
+def test_batchnorm_graph_nodes_and_captions():
+    g = examples.batchnorm_graph()
+    assert [node.op for node in g.nodes] == [
+        "mean", "−", "**2", "mean", "+ε", "sqrt", "/", "×", "+"]
+    assert g.value("mu") == pytest.approx(3.0)
+    assert g.value("var") == pytest.approx(3.5)
+    captions = [s.caption for s in g.steps]
+    assert len(captions) == len(g.nodes) + 14   # output + 13 edges
+    # Each value used twice says so once, where its second part arrives.
+    assert sum("x is used 2 times" in c for c in captions) == 1
+    assert sum("xc is used 2 times" in c for c in captions) == 1
+    assert "dbeta = 0.4" in " ".join(captions)
+    assert "node's local derivative" not in " ".join(captions)
+    # Vectors are written out on the edges, not as shapes.
+    assert g.var("xc").label == "[−2, −1, 0, 3]"
+    assert g.var("xn").grad_label.startswith("[")
+
+
+def test_batchnorm_graph_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="same length"):
+        examples.batchnorm_graph(x=(1.0, 2.0, 3.0), dout=(1.0, 2.0))
+    with pytest.raises(ValueError, match="greater than 0"):
+        examples.batchnorm_graph(x=(1.0, 1.0, 1.0, 1.0), eps=0.0)
+
+
+def test_batchnorm_stepper_stays_under_150_kb():
+    # The measure of tests/test_widgets.py: the state a page embeds.
+    import json
+    from ipywidgets.embed import dependency_state
+    from nnlib.widgets import stepper
+    state = dependency_state(stepper(examples.batchnorm_graph),
+                             drop_defaults=False)
+    assert len(json.dumps(state, ensure_ascii=False).encode()) < 150 * 1024
