@@ -63,7 +63,8 @@ def _check_data(name_x, x, name_t, t):
 
 
 def train(net, x_train, t_train, x_test, t_test, iters=10000,
-          batch_size=100, lr=0.1, seed=0, eval_every=None, progress=False):
+          batch_size=100, lr=0.1, seed=0, eval_every=None, progress=False,
+          optimizer=None):
     """Train net by mini-batch SGD; return a History.
 
     x_train: (N, D), t_train: (N,) labels or (N, C) one-hot; the same for
@@ -73,12 +74,17 @@ def train(net, x_train, t_train, x_test, t_test, iters=10000,
     measured every ``eval_every`` iterations (default: one epoch,
     N // batch_size) and after the last one.  progress=True shows a tqdm
     bar.  A NaN or infinite loss stops training with a DivergedError.
+    optimizer: None for plain SGD with ``lr``, or an object such as
+    ``nnlib.optimizers.Adam(lr=0.001)`` whose ``update(net.params, grad)``
+    makes the step (lr is then unused).
     """
     _check_data("x_train", x_train, "t_train", t_train)
     _check_data("x_test", x_test, "t_test", t_test)
     if batch_size < 1 or iters < 0 or not lr > 0:
         raise ValueError(f"train: need batch_size >= 1, iters >= 0 and "
                          f"lr > 0; got {batch_size}, {iters} and {lr}.")
+    if optimizer is not None:
+        lr = getattr(optimizer, "lr", lr)  # the rate the messages report
     n_train = len(x_train)
     if eval_every is None:
         eval_every = max(n_train // batch_size, 1)
@@ -111,8 +117,11 @@ def train(net, x_train, t_train, x_test, t_test, iters=10000,
                 f"smaller learning rate, e.g. lr={lr / 10:g}.", i, history)
         history.loss[i] = loss
 
-        for key, param in net.params.items():
-            param -= lr * grad[key]  # in place: the layers see it
+        if optimizer is None:
+            for key, param in net.params.items():
+                param -= lr * grad[key]  # in place: the layers see it
+        else:
+            optimizer.update(net.params, grad)
 
         done = i + 1
         if done % eval_every == 0 or done == iters:

@@ -157,3 +157,24 @@ def test_learns_the_offline_mnist_sample(monkeypatch):
                         iters=10000, batch_size=100, lr=0.1, seed=0,
                         eval_every=2500)
     assert history.test_acc[-1] >= 0.88
+
+
+def test_an_optimizer_makes_the_steps():
+    from nnlib.multilayer import MultiLayerNet
+    from nnlib.optimizers import SGD, Adam
+
+    (x, t), (x_test, t_test) = blobs(300, seed=12), blobs(100, seed=13)
+    runs = []
+    for options in ({"lr": 0.1}, {"lr": 5.0, "optimizer": SGD(lr=0.1)}):
+        net = TwoLayerNet(2, 8, 3, weight_init_std=0.5, seed=4)
+        runs.append(train(net, x, t, x_test, t_test, iters=30,
+                          batch_size=20, **options))
+    # SGD(lr=0.1) takes exactly the default steps; train's lr is unused.
+    np.testing.assert_array_equal(runs[0].loss, runs[1].loss)
+
+    adam = Adam(lr=0.01)
+    net = MultiLayerNet(2, [8, 8], 3, use_batchnorm=True, seed=5)
+    history = train(net, x, t, x_test, t_test, iters=150, batch_size=20,
+                    optimizer=adam)
+    assert adam.t == 150  # one update per iteration
+    assert history.test_acc[-1] > 0.95
