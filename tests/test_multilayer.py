@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from nnlib.gradient import compare_gradients, gradient_check
+from nnlib.gradient import gradient_check
 from nnlib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 from nnlib.multilayer import MultiLayerNet, init_std
 from nnlib.optimizers import SGD
