@@ -12,6 +12,9 @@ from nnlib.gradient import gradient_check, numerical_gradient
 from nnlib.nets import TwoLayerNet
 from nnlib.data import describe_source, load_mnist
 from nnlib.train import History, train
+from nnlib.optimizers import SGD, AdaGrad, Adam, Momentum
+from nnlib.training_layers import BatchNormalization, Dropout
+from nnlib.multilayer import MultiLayerNet
 
 __all__ = [
     "AddLayer", "MulLayer",
@@ -21,4 +24,7 @@ __all__ = [
     "TwoLayerNet",
     "describe_source", "load_mnist",
     "History", "train",
+    "SGD", "Momentum", "AdaGrad", "Adam",
+    "Dropout", "BatchNormalization",
+    "MultiLayerNet",
 ]

@@ -13,6 +13,9 @@ HOME = {
     "nnlib.nets": ["TwoLayerNet"],
     "nnlib.data": ["load_mnist", "describe_source"],
     "nnlib.train": ["train", "History"],
+    "nnlib.optimizers": ["SGD", "Momentum", "AdaGrad", "Adam"],
+    "nnlib.training_layers": ["Dropout", "BatchNormalization"],
+    "nnlib.multilayer": ["MultiLayerNet"],
 }
 
 
