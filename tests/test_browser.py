@@ -410,3 +410,39 @@ def test_fontawesome_leaves_widget_icons_alone(visits):
         assert visit.fontawesome_observes is False, visit.path
         assert visit.play_icons > 0, (
             f"{visit.path}: the Play widget's icons were replaced")
+
+
+def shown_text(stepper):
+    """The visible text of the step a stepper shows now."""
+    return stepper.locator(".nnlib-step").first.inner_text()
+
+
+@pytest.mark.parametrize("index, builder_name", [
+    (0, "apple_graph"),   # chapter 1's first stepper: problem 1
+    (1, "fruit_graph"),   # its second: problem 2
+])
+def test_chapter_one_stepper_shows_each_steps_values(
+        browser, site, index, builder_name):
+    # Click through a stepper of the static page, step by step, and read
+    # each step's caption: it must be the one nnlib traced, values and all.
+    import nnlib.examples
+    graph = getattr(nnlib.examples, builder_name)()
+    page, visit = open_page(browser, site,
+                            Path("book/01_computational_graphs.html"))
+    try:
+        wait_until_settled(page)
+        stepper = page.locator(STEPPER).nth(index)
+        stepper.scroll_into_view_if_needed()
+        stepper.locator(".noUi-handle").first.focus()
+        total = len(graph.steps)
+        for number, step in enumerate(graph.steps, start=1):
+            if number > 1:
+                before = shown_step(stepper)
+                page.keyboard.press("ArrowRight")
+                assert wait_for_step_change(page, stepper, before) is None
+            text = " ".join(shown_text(stepper).split())
+            assert f"Step {number} of {total}" in text
+            assert " ".join(step.caption.split()) in text, (number, text)
+    finally:
+        page.close()
+    assert not [e for e in visit.errors if not is_harmless(e)]
