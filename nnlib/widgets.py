@@ -11,6 +11,9 @@ widgets, one per step.
 With ``controls=True`` and a builder function, a collapsed panel of
 input boxes re-traces and redraws the graph; that needs a live kernel
 (Jupyter, Binder), and the panel's title says so.
+
+``frame_stepper(frames)`` is the same widget for any list of HTML
+frames, such as the paths of an optimizer drawn after each step.
 """
 
 import inspect
@@ -36,14 +39,62 @@ LEGEND = ("<p class='nnlib-legend' style='margin:0;font-size:90%;"
           "<b>Yellow node, bold number:</b> what this step does.</p>")
 
 
-class Stepper(widgets.VBox):
-    """The widget that stepper() returns: a VBox with the parts named.
+class FrameStepper(widgets.VBox):
+    """The widget frame_stepper() returns: a VBox with the parts named.
 
     play, slider, stack: the Play, IntSlider and Stack; links: the two
     jslinks (play-slider, slider-stack).  legend: the HTML under the
-    steps (it also holds what all pictures share).  graph: the Graph on
-    show.  panel: the Accordion of input controls, or None.
-    Where widgets cannot be shown, it displays the finished graph.
+    frames (it also holds what all frames share).
+    """
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs)
+        data["text/plain"] = (f"Stepper through "
+                              f"{len(self.stack.children)} frames")
+        return data
+
+
+def _assemble(box_class, children, legend, interval):
+    """Play and IntSlider jslinked to a Stack of ``children``, in a
+    ``box_class`` VBox with the DOM class ``nnlib-stepper``."""
+    last = len(children) - 1
+    play = widgets.Play(value=0, min=0, max=last, step=1,
+                        interval=interval, description="Play")
+    slider = widgets.IntSlider(value=0, min=0, max=last, step=1,
+                               description="step", readout=False)
+    stack = widgets.Stack(children=children, selected_index=0)
+    # jslink ties the values in the browser: stepping needs no kernel.
+    links = (widgets.jslink((play, "value"), (slider, "value")),
+             widgets.jslink((slider, "value"), (stack, "selected_index")))
+    box = box_class([widgets.HBox([play, slider]), stack, legend])
+    box.add_class("nnlib-stepper")
+    box.play, box.slider, box.stack = play, slider, stack
+    box.legend, box.links = legend, links
+    return box
+
+
+def frame_stepper(frames, shared="", interval=500):
+    """A stepper through a list of HTML strings, one per frame.
+
+    shared: HTML put on the page once, under the frames (e.g. an SVG
+    ``<defs>`` block every frame refers to), so each frame stays small.
+    """
+    if not frames:
+        raise ValueError("frame_stepper needs at least one frame.")
+    # One layout and one style object shared by every frame keep the
+    # page light.
+    layout, style = widgets.Layout(width="100%"), HTMLStyle()
+    children = [widgets.HTML(frame, layout=layout, style=style)
+                for frame in frames]
+    return _assemble(FrameStepper, children,
+                     widgets.HTML(FIT + shared), interval)
+
+
+class Stepper(FrameStepper):
+    """The widget that stepper() returns: a FrameStepper of graph steps.
+
+    graph: the Graph on show.  panel: the Accordion of input controls, or
+    None.  Where widgets cannot be shown, it displays the finished graph.
     """
 
     def _repr_mimebundle_(self, **kwargs):
@@ -89,26 +140,13 @@ def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
     if not hasattr(graph, "steps") or not graph.steps:
         raise TypeError(f"stepper needs a Graph with steps (from "
                         f"nnlib.trace or nnlib.examples), got {graph!r}.")
-    count = len(graph.steps)
-    play = widgets.Play(value=0, min=0, max=count - 1, step=1,
-                        interval=interval, description="Play")
-    slider = widgets.IntSlider(value=0, min=0, max=count - 1, step=1,
-                               description="step", readout=False)
     # One layout and one style object shared by every step keep the
     # page light.
     shared = (widgets.Layout(width="100%"), HTMLStyle())
     base, pictures = shared_svgs(graph)
-    stack = widgets.Stack(children=_step_widgets(graph, pictures, shared),
-                          selected_index=0)
-    # jslink ties the values in the browser: stepping needs no kernel.
-    links = (widgets.jslink((play, "value"), (slider, "value")),
-             widgets.jslink((slider, "value"), (stack, "selected_index")))
     # What every step draws alike is held once, hidden, by the legend.
-    legend = widgets.HTML(FIT + base + LEGEND)
-    box = Stepper([widgets.HBox([play, slider]), stack, legend])
-    box.add_class("nnlib-stepper")
-    box.play, box.slider, box.stack = play, slider, stack
-    box.legend, box.links = legend, links
+    box = _assemble(Stepper, _step_widgets(graph, pictures, shared),
+                    widgets.HTML(FIT + base + LEGEND), interval)
     box.graph, box.panel = graph, None
     if controls:
         if builder is None:

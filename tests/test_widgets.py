@@ -12,7 +12,7 @@ from ipywidgets.embed import dependency_state
 
 from nnlib import examples
 from nnlib.draw import graph_svg
-from nnlib.widgets import PANEL_TITLE, Stepper, stepper
+from nnlib.widgets import PANEL_TITLE, Stepper, frame_stepper, stepper
 
 BUILDERS = [examples.apple_graph, examples.fruit_graph,
             examples.unary_graph, examples.square_of_sum_graph,
@@ -146,3 +146,22 @@ def test_a_stepper_adds_under_150_kb_to_its_page(builder):
     state = dependency_state(stepper(builder), drop_defaults=False)
     size = len(json.dumps(state, ensure_ascii=False).encode())
     assert size < 150 * 1024
+
+
+def test_frame_stepper_steps_through_any_html_frames():
+    frames = [f"<p>frame {i}</p>" for i in range(4)]
+    box = frame_stepper(frames, shared="<svg><defs/></svg>")
+    assert "nnlib-stepper" in box._dom_classes
+    assert [c.value for c in box.stack.children] == frames
+    assert box.play.max == box.slider.max == 3
+    play_link, stack_link = box.links
+    assert type(play_link) is Link and type(stack_link) is Link
+    assert stack_link.target == (box.stack, "selected_index")
+    assert "<svg><defs/></svg>" in box.legend.value
+    bundle = box._repr_mimebundle_()
+    assert bundle["text/plain"] == "Stepper through 4 frames"
+
+
+def test_frame_stepper_needs_frames():
+    with pytest.raises(ValueError, match="at least one frame"):
+        frame_stepper([])
