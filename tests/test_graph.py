@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from nnlib.gradient import numerical_gradient
-from nnlib.graph import (AddConstLayer, AddLayer, DotLayer, ExpLayer,
-                         LogLayer, MulConstLayer, MulLayer,
-                         ReciprocalLayer, SquareLayer, SumLayer,
-                         reduce_to_shape)
+from nnlib.graph import (AddConstLayer, AddLayer, DivLayer, DotLayer,
+                         ExpLayer, LogLayer, MeanLayer, MulConstLayer,
+                         MulLayer, ReciprocalLayer, SqrtLayer, SquareLayer,
+                         SubLayer, SumLayer, reduce_to_shape)
 
 # (make a layer, lowest input, highest input): inputs stay where the
 # function is smooth (log needs x > 0, 1/x stays away from 0).
@@ -179,9 +179,6 @@ def test_reduce_to_shape_sums_the_broadcast_axes():
 
 
 # ---- the nodes of the batch-normalization graph ---------------------------
-
-from nnlib.graph import DivLayer, MeanLayer, SqrtLayer, SubLayer  # noqa: E402
-
 
 @pytest.mark.parametrize("shape", [(4,), (5, 3)])
 def test_mean_layer_backward_matches_numerical(shape, rng):

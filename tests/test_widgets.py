@@ -17,7 +17,7 @@ from nnlib.widgets import PANEL_TITLE, Stepper, frame_stepper, stepper
 BUILDERS = [examples.apple_graph, examples.fruit_graph,
             examples.unary_graph, examples.square_of_sum_graph,
             examples.sigmoid_graph, examples.softmax_loss_graph,
-            examples.affine_graph]
+            examples.affine_graph, examples.batchnorm_graph]
 
 
 def walk(widget):
