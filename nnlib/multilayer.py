@@ -18,7 +18,7 @@ import numpy as np
 
 from nnlib.gradient import numerical_gradient
 from nnlib.layers import Affine, SoftmaxWithLoss
-from nnlib.nets import ACTIVATIONS
+from nnlib.nets import ACTIVATIONS, check_batch, chunked_accuracy
 from nnlib.training_layers import BatchNormalization, Dropout
 
 # Layers whose forward takes the train flag.
@@ -149,13 +149,7 @@ class MultiLayerNet:
                 if isinstance(layer, kind)]
 
     def _check_input(self, x):
-        x = np.asarray(x)
-        if x.ndim < 2 or math.prod(x.shape[1:]) != self.input_size:
-            raise ValueError(
-                f"MultiLayerNet: x has shape {x.shape}; expected a batch "
-                f"(N, {self.input_size}).  For one sample use "
-                f"x.reshape(1, -1).")
-        return x
+        return check_batch(self, x)
 
     def predict(self, x, train=False):
         """Scores before softmax.  x: (N, input_size) -> (N, output_size).
@@ -187,20 +181,7 @@ class MultiLayerNet:
         right class.  x: (N, input_size); t: (N,) labels or
         (N, output_size) one-hot; evaluated chunk_size rows at a time.
         """
-        x = self._check_input(x)
-        t = np.asarray(t)
-        labels = t.argmax(axis=1) if t.ndim == 2 else t
-        if labels.shape != (len(x),):
-            raise ValueError(
-                f"MultiLayerNet.accuracy: x has shape {x.shape} and t has "
-                f"shape {t.shape}; t must be ({len(x)},) labels or "
-                f"({len(x)}, classes) one-hot.")
-        correct = 0
-        for start in range(0, len(x), chunk_size):
-            y = self.predict(x[start:start + chunk_size])
-            hits = y.argmax(axis=1) == labels[start:start + chunk_size]
-            correct += int(np.count_nonzero(hits))
-        return correct / len(x)
+        return chunked_accuracy(self, x, t, chunk_size)
 
     @contextmanager
     def frozen_dropout_masks(self):

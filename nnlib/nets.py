@@ -16,6 +16,39 @@ from nnlib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
 
 
+def check_batch(net, x):
+    """x as an array, if it is a batch (N, net.input_size) (or (N, ...)
+    with that many values per sample); a clear error otherwise."""
+    x = np.asarray(x)
+    if x.ndim < 2 or math.prod(x.shape[1:]) != net.input_size:
+        raise ValueError(
+            f"{type(net).__name__}: x has shape {x.shape}; expected a "
+            f"batch (N, {net.input_size}).  For one sample use "
+            f"x.reshape(1, -1).")
+    return x
+
+
+def chunked_accuracy(net, x, t, chunk_size=2000):
+    """Fraction of samples whose highest score from ``net.predict`` is the
+    right class.  x: (N, input_size); t: (N,) labels or (N, classes)
+    one-hot.  Evaluated chunk_size rows at a time, so memory stays small.
+    """
+    x = check_batch(net, x)
+    t = np.asarray(t)
+    labels = t.argmax(axis=1) if t.ndim == 2 else t
+    if labels.shape != (len(x),):
+        raise ValueError(
+            f"{type(net).__name__}.accuracy: x has shape {x.shape} and t "
+            f"has shape {t.shape}; t must be ({len(x)},) labels or "
+            f"({len(x)}, classes) one-hot.")
+    correct = 0
+    for start in range(0, len(x), chunk_size):
+        y = net.predict(x[start:start + chunk_size])
+        hits = y.argmax(axis=1) == labels[start:start + chunk_size]
+        correct += int(np.count_nonzero(hits))
+    return correct / len(x)
+
+
 class TwoLayerNet:
     """input_size -> hidden_size -> output_size, fully connected.
 
@@ -65,13 +98,7 @@ class TwoLayerNet:
         self.last_loss = None  # the loss seen by the latest gradient()
 
     def _check_input(self, x):
-        x = np.asarray(x)
-        if x.ndim < 2 or math.prod(x.shape[1:]) != self.input_size:
-            raise ValueError(
-                f"TwoLayerNet: x has shape {x.shape}; expected a batch "
-                f"(N, {self.input_size}).  For one sample use "
-                f"x.reshape(1, -1).")
-        return x
+        return check_batch(self, x)
 
     def predict(self, x):
         """Scores before softmax.  x: (N, input_size) -> (N, output_size)."""
@@ -93,20 +120,7 @@ class TwoLayerNet:
         Large inputs are evaluated chunk_size rows at a time, so memory
         stays small.
         """
-        x = self._check_input(x)
-        t = np.asarray(t)
-        labels = t.argmax(axis=1) if t.ndim == 2 else t
-        if labels.shape != (len(x),):
-            raise ValueError(
-                f"TwoLayerNet.accuracy: x has shape {x.shape} and t has "
-                f"shape {t.shape}; t must be ({len(x)},) labels or "
-                f"({len(x)}, classes) one-hot.")
-        correct = 0
-        for start in range(0, len(x), chunk_size):
-            y = self.predict(x[start:start + chunk_size])
-            hits = y.argmax(axis=1) == labels[start:start + chunk_size]
-            correct += int(np.count_nonzero(hits))
-        return correct / len(x)
+        return chunked_accuracy(self, x, t, chunk_size)
 
     def numerical_gradient(self, x, t):
         """Gradients by central differences (slow: for checking only).
