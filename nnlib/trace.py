@@ -404,15 +404,23 @@ def _local_rule(edge):
     if np.ndim(node.output.grad) > 0 and node.output.grad_label:
         up = f"upstream {node.output.grad_label} " \
              f"{_show(node.output, node.output.grad)}"
+    # A broadcast input reached many entries, so their gradients add up.
+    broadcast = np.shape(edge.grad) != np.shape(node.output.grad)
     if isinstance(layer, layers.MulLayer):
         other = node.inputs[1 - edge.slot]
-        return f"{up} times the other input {_term(other)}"
+        rule = f"{up} times the other input {_term(other)}"
+        if broadcast:
+            rule += (f", summed over the entries {src.name} "
+                     f"multiplied")
+        return rule
     if isinstance(layer, (layers.AddLayer, layers.SumLayer,
                           layers.AddConstLayer)):
-        extra = np.ndim(edge.grad) < np.ndim(node.output.grad)
-        if extra and np.ndim(edge.grad) > 0:
+        if broadcast and np.ndim(edge.grad) > 0:
             return (f"{up} summed over axis 0, the batch, because "
                     f"{src.name} was added to every row")
+        if broadcast:
+            return (f"{up} summed over every entry, because {src.name} "
+                    f"was added to each of them")
         return f"passes {up} on unchanged"
     if isinstance(layer, layers.MulConstLayer):
         return f"{up} times {_term(src, layer.c)}"

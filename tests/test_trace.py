@@ -201,3 +201,23 @@ def test_misuse_gets_clear_errors():
 ])
 def test_format_value_rounds_for_reading(value, text):
     assert format_value(value) == text
+
+
+def test_captions_say_when_a_broadcast_input_sums_its_gradient():
+    # A number added to, or multiplied into, every entry of a vector
+    # collects the gradient of every entry: the caption must say so.
+    tracer = Tracer("broadcast")
+    x = tracer.input("x", np.array([1.0, 2.0, 3.0]))
+    g = tracer.input("g", 2.0)
+    b = tracer.input("b", 0.5)
+    y = tracer.call(MulLayer(), x, g, name="y")
+    z = tracer.call(AddLayer(), y, b, name="z")
+    graph = tracer.backward(z, np.ones(3))
+    captions = {step.edge.src.name: step.caption
+                for step in graph.steps if step.edge is not None}
+    assert "passes upstream" in captions["y"]
+    assert "summed over every entry" in captions["b"]
+    assert "summed" not in captions["x"]
+    assert "summed over the entries g multiplied" in captions["g"]
+    assert graph.grad("b") == pytest.approx(3.0)
+    assert graph.grad("g") == pytest.approx(6.0)
