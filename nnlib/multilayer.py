@@ -18,7 +18,8 @@ import numpy as np
 
 from nnlib.gradient import numerical_gradient
 from nnlib.layers import Affine, SoftmaxWithLoss
-from nnlib.nets import ACTIVATIONS, check_batch, chunked_accuracy
+from nnlib.nets import (ACTIVATIONS, check_batch, chunked_accuracy,
+                        float_dtype)
 from nnlib.training_layers import BatchNormalization, Dropout
 
 # Layers whose forward takes the train flag.
@@ -99,10 +100,7 @@ class MultiLayerNet:
         if not weight_decay_lambda >= 0:
             raise ValueError(f"MultiLayerNet: weight_decay_lambda must be "
                              f">= 0, got {weight_decay_lambda}.")
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"MultiLayerNet: dtype must be a float type "
-                            f"such as np.float32, got {dtype}.")
+        dtype = float_dtype(self, dtype)
 
         self.input_size = input_size
         self.sizes = [input_size] + hidden_size_list + [output_size]

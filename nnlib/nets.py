@@ -16,6 +16,15 @@ from nnlib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
 
 
+def float_dtype(net, dtype):
+    """dtype as a numpy float dtype; a clear error for any other type."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{type(net).__name__}: dtype must be a float type "
+                        f"such as np.float32, got {dtype}.")
+    return dtype
+
+
 def check_batch(net, x):
     """x as an array, if it is a batch (N, net.input_size) (or (N, ...)
     with that many values per sample); a clear error otherwise."""
@@ -70,10 +79,7 @@ class TwoLayerNet:
         if activation not in ACTIVATIONS:
             raise ValueError(f"TwoLayerNet: activation must be one of "
                              f"{sorted(ACTIVATIONS)}, got {activation!r}.")
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"TwoLayerNet: dtype must be a float type "
-                            f"such as np.float32, got {dtype}.")
+        dtype = float_dtype(self, dtype)
         rng = np.random.default_rng(seed)
         std = weight_init_std
         self.params = {

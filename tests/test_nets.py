@@ -5,6 +5,7 @@ import pytest
 
 from nnlib.gradient import gradient_check
 from nnlib.layers import Affine, Relu, Sigmoid
+from nnlib.multilayer import MultiLayerNet
 from nnlib.nets import TwoLayerNet
 
 
@@ -147,3 +148,13 @@ def test_bad_options_are_clear_errors():
         TwoLayerNet(6, 4, 3, activation="tanh")
     with pytest.raises(TypeError, match="float"):
         TwoLayerNet(6, 4, 3, dtype=np.int32)
+
+
+@pytest.mark.parametrize("make_net", [
+    lambda dtype: TwoLayerNet(4, 3, 2, dtype=dtype),
+    lambda dtype: MultiLayerNet(4, [3], 2, dtype=dtype),
+])
+def test_an_integer_dtype_is_refused_with_the_net_named(make_net):
+    with pytest.raises(TypeError, match=r"Net: dtype must be a float type"):
+        make_net(np.int32)
+    assert make_net(np.float32).params["W1"].dtype == np.float32
