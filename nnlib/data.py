@@ -38,6 +38,7 @@ import http.client
 import logging
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -74,6 +75,9 @@ FILE_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
 
 TIMEOUT = 5.0        # seconds per connect or read: offline fails fast
 _CHUNK = 1 << 16     # bytes read from the network at a time
+# A .part file this old is left over from a killed run; a newer one may
+# belong to a download still running in another process.
+STALE_PART_SECONDS = 3600
 
 SAMPLE_TEST_PER_DIGIT = 100   # of the sample's 500 per digit
 SAMPLE_SEED = 0               # fixes the sample's split and order
@@ -180,6 +184,7 @@ def _load_full(directory):
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise DownloadError(f"cannot create {directory}: {err}")
+        _remove_stale_parts(directory)
         print(f"Downloading MNIST ({len(missing)} files) to {directory}")
         unreachable = set()  # mirrors that failed to connect: skip them
         for name in missing:
@@ -193,6 +198,18 @@ def _load_full(directory):
                 directory / f"{what}-labels-idx1-ubyte.gz",
                 f"it has {len(t)} labels for {len(x)} images")
     return (x_train, t_train), (x_test, t_test)
+
+
+def _remove_stale_parts(directory):
+    """Delete the partial files that killed runs left in directory (they
+    are never read, but they take space)."""
+    now = time.time()
+    for part in directory.glob("*.part"):
+        try:
+            if now - part.stat().st_mtime > STALE_PART_SECONDS:
+                part.unlink()
+        except OSError:
+            pass  # removed meanwhile, or not ours to remove: leave it
 
 
 def _sha256_of(path):
@@ -379,6 +396,7 @@ def _write_sample_cache(path, x, t):
     """Best effort and atomic: a folder we cannot write only costs time."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(path.parent)
         fd, part = tempfile.mkstemp(dir=path.parent, suffix=".part")
     except OSError as err:
         log.info("not caching the sample in %s: %s", path.parent, err)

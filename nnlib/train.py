@@ -80,11 +80,13 @@ def train(net, x_train, t_train, x_test, t_test, iters=10000,
     """
     _check_data("x_train", x_train, "t_train", t_train)
     _check_data("x_test", x_test, "t_test", t_test)
-    if batch_size < 1 or iters < 0 or not lr > 0:
-        raise ValueError(f"train: need batch_size >= 1, iters >= 0 and "
-                         f"lr > 0; got {batch_size}, {iters} and {lr}.")
+    if batch_size < 1 or iters < 0:
+        raise ValueError(f"train: need batch_size >= 1 and iters >= 0; "
+                         f"got {batch_size} and {iters}.")
     if optimizer is not None:
         lr = getattr(optimizer, "lr", lr)  # the rate the messages report
+    elif not lr > 0:
+        raise ValueError(f"train: need lr > 0, got {lr}.")
     n_train = len(x_train)
     if eval_every is None:
         eval_every = max(n_train // batch_size, 1)

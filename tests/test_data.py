@@ -8,8 +8,10 @@ ones for the duration of a test.
 import gzip
 import hashlib
 import http.server
+import os
 import socket
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -237,6 +239,20 @@ def test_leftover_part_file_is_never_read(cache, fake_mnist):
     assert data.last_source.kind == "full"
     np.testing.assert_array_equal(
         x, fake_mnist[1]["train-images-idx3-ubyte.gz"].reshape(-1, 784))
+
+
+def test_stale_part_files_are_removed_recent_ones_kept(cache):
+    cache.mkdir()
+    stale = cache / ".train-images-idx3-ubyte.gz.old123.part"
+    recent = cache / ".train-labels-idx1-ubyte.gz.new456.part"
+    for part in (stale, recent):
+        part.write_bytes(b"half a file")
+    hours_ago = time.time() - 2 * data.STALE_PART_SECONDS
+    os.utime(stale, (hours_ago, hours_ago))
+    data.load_mnist()
+    assert data.last_source.kind == "full"
+    # The recent one may be another process's download in progress.
+    assert part_files(cache) == [recent.name]
 
 
 def test_truncated_cached_file_gives_clear_error(cache):

@@ -169,8 +169,13 @@ def test_an_optimizer_makes_the_steps():
         net = TwoLayerNet(2, 8, 3, weight_init_std=0.5, seed=4)
         runs.append(train(net, x, t, x_test, t_test, iters=30,
                           batch_size=20, **options))
-    # SGD(lr=0.1) takes exactly the default steps; train's lr is unused.
+    # SGD(lr=0.1) takes exactly the default steps; train's lr is unused,
+    # so it is not checked either.
     np.testing.assert_array_equal(runs[0].loss, runs[1].loss)
+    net = TwoLayerNet(2, 8, 3, weight_init_std=0.5, seed=4)
+    unused = train(net, x, t, x_test, t_test, iters=30, batch_size=20,
+                   lr=None, optimizer=SGD(lr=0.1))
+    np.testing.assert_array_equal(unused.loss, runs[0].loss)
 
     adam = Adam(lr=0.01)
     net = MultiLayerNet(2, [8, 8], 3, use_batchnorm=True, seed=5)
