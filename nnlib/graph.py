@@ -87,6 +87,12 @@ def _not_called(layer):
                         "call forward first, it keeps what backward needs.")
 
 
+def _require_positive(layer, x, why):
+    """Raise a clear error unless every entry of x is greater than 0."""
+    if np.any(np.asarray(x) <= 0):
+        raise ValueError(f"{type(layer).__name__}.forward got {x!r}: {why}")
+
+
 # The layers below are the other nodes of the article's graphs: sigmoid
 # is ×−1, exp, +1 and /; softmax-with-loss adds +, log, × and a sum.
 # One-input layers return one derivative from backward, like Relu and
@@ -155,10 +161,9 @@ class LogLayer:
         self.x = None
 
     def forward(self, x):
-        if np.any(np.asarray(x) <= 0):
-            raise ValueError(f"LogLayer.forward got {x!r}: log needs "
-                             "inputs greater than 0 (add a small epsilon "
-                             "such as 1e-7 if a probability can be 0).")
+        _require_positive(self, x, "log needs inputs greater than 0 (add a "
+                          "small epsilon such as 1e-7 if a probability "
+                          "can be 0).")
         self.x = x
         return np.log(x)
 
@@ -345,10 +350,9 @@ class SqrtLayer:
         self.out = None
 
     def forward(self, x):
-        if np.any(np.asarray(x) <= 0):
-            raise ValueError(f"SqrtLayer.forward got {x!r}: the square "
-                             "root's derivative needs inputs greater "
-                             "than 0 (add a small epsilon to a variance).")
+        _require_positive(self, x, "the square root's derivative needs "
+                          "inputs greater than 0 (add a small epsilon to "
+                          "a variance).")
         self.out = np.sqrt(x)
         return self.out
 
