@@ -115,7 +115,8 @@ class Affine:
                 f"must be ({n_in},) or (N, {n_in}) (or (N, ...) with "
                 f"{n_in} values after the batch axis).")
         self.x, self.x_shape = x2d, x.shape
-        out = x2d @ self.W + self.b
+        out = x2d @ self.W
+        out += self.b  # in place: a second (N, M) array would cost time
         return out[0] if x.ndim == 1 else out
 
     def backward(self, dout):
