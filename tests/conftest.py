@@ -1,10 +1,18 @@
-"""Shared fixtures: where the repository and the built book are."""
+"""Shared fixtures: where the repository and the built book are, and a
+headless browser for the tests that open pages."""
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_HTML = REPO / "_build" / "html"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu",
+    "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +38,18 @@ def html_pages(built_html):
         if not skip.intersection(rel.parts):
             pages.append(rel)
     return pages
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium; a missing browser fails the tests, never skips."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"No browser at {CHROMIUM}: install it with "
+                    "`apt-get install -y chromium` (.ci/run does).",
+                    pytrace=False)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

@@ -10,7 +10,6 @@ Build the book first: `make book` (`make test` does it for you).
 """
 import functools
 import http.server
-import os
 import re
 import threading
 from html.parser import HTMLParser
@@ -19,12 +18,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu",
-    "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
 STEPPER = ".nnlib-stepper"
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 
@@ -62,21 +55,6 @@ def site(built_html):
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Chromium; a missing browser fails the tests, never skips."""
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"No browser at {CHROMIUM}: install it with "
-                    "`apt-get install -y chromium` (.ci/run does).",
-                    pytrace=False)
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 class PageVisit:
@@ -417,6 +395,21 @@ def shown_text(stepper):
     return stepper.locator(".nnlib-step").first.inner_text()
 
 
+def assert_steps_show_captions(page, stepper, graph):
+    """Step `stepper` with the keyboard from its first step to its last,
+    asserting that each step shows the caption nnlib traced for it."""
+    stepper.locator(".noUi-handle").first.focus()
+    total = len(graph.steps)
+    for number, step in enumerate(graph.steps, start=1):
+        if number > 1:
+            before = shown_step(stepper)
+            page.keyboard.press("ArrowRight")
+            assert wait_for_step_change(page, stepper, before) is None
+        text = " ".join(shown_text(stepper).split())
+        assert f"Step {number} of {total}" in text
+        assert " ".join(step.caption.split()) in text, (number, text)
+
+
 @pytest.mark.parametrize("index, builder_name", [
     (0, "apple_graph"),   # chapter 1's first stepper: problem 1
     (1, "fruit_graph"),   # its second: problem 2
@@ -433,16 +426,7 @@ def test_chapter_one_stepper_shows_each_steps_values(
         wait_until_settled(page)
         stepper = page.locator(STEPPER).nth(index)
         stepper.scroll_into_view_if_needed()
-        stepper.locator(".noUi-handle").first.focus()
-        total = len(graph.steps)
-        for number, step in enumerate(graph.steps, start=1):
-            if number > 1:
-                before = shown_step(stepper)
-                page.keyboard.press("ArrowRight")
-                assert wait_for_step_change(page, stepper, before) is None
-            text = " ".join(shown_text(stepper).split())
-            assert f"Step {number} of {total}" in text
-            assert " ".join(step.caption.split()) in text, (number, text)
+        assert_steps_show_captions(page, stepper, graph)
     finally:
         page.close()
     assert not [e for e in visit.errors if not is_harmless(e)]

@@ -1,0 +1,226 @@
+"""The chapters live in JupyterLab, as a reader runs them on a laptop or
+in Binder.
+
+Starts a real JupyterLab server on 127.0.0.1 over a copy of book/ (so the
+run never writes into the repository; the copy of chapter 1 has no stored
+outputs, so everything shown comes from the kernel), opens chapter 1 in
+headless Chromium with the network cut outside the server, runs every
+cell with a real kernel, and checks what the reader sees: no error in any cell, the
+chapter's MyST markup rendered (not shown as raw text), and steppers
+whose slider and Play button step, with the captions nnlib traced.
+"""
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import REPO
+from test_browser import (STEPPER, assert_steps_show_captions, shown_step,
+                          shown_text, try_play, try_slider,
+                          wait_for_step_change)
+
+CHAPTER = "01_computational_graphs.ipynb"
+START_SECONDS = 120   # for the server to listen, on a slow machine
+RUN_SECONDS = 180     # for every cell of the chapter to run
+
+# Settings a reader could choose too; they keep the test self-contained:
+# no autosave (the copy stays as it was), no news or update checks (they
+# would ask the network).
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification": {
+        "fetchNews": "false", "checkForUpdates": False},
+}
+
+# Errors that are expected, each with the reason.
+EXPECTED_ERRORS = [
+    ("Cross reference target was not found",
+     "a {ref} to another chapter resolves only in the built book, where "
+     "all chapters are one document; jupyterlab-myst logs it and shows "
+     "the reference as plain text."),
+    ("_markdownOverlapsToolbar",
+     "JupyterLab 4.6's cell toolbar measures a rendered Markdown cell to "
+     "keep clear of it, and finds no node in a cell that jupyterlab-myst "
+     "2.7 rendered; the toolbar still works. Without jupyterlab-myst this "
+     "error does not occur, but readers would see raw MyST."),
+]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def strip_outputs(path):
+    """Remove a notebook's stored outputs and widget state, so that all
+    a run shows comes from the kernel."""
+    notebook = json.loads(path.read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    notebook["metadata"].pop("widgets", None)
+    path.write_text(json.dumps(notebook))
+
+
+def write_settings(folder):
+    for plugin, values in LAB_SETTINGS.items():
+        path = folder / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """URL of a JupyterLab server over a copy of book/, with its token."""
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copytree(REPO / "book", root / "book")
+    strip_outputs(root / "book" / CHAPTER)
+    write_settings(root / "settings")
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ, NNLIB_OFFLINE="1",
+               JUPYTERLAB_SETTINGS_DIR=str(root / "settings"),
+               JUPYTERLAB_WORKSPACES_DIR=str(root / "workspaces"))
+    log = open(root / "server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser",
+         "--ip=127.0.0.1", f"--port={port}", "--allow-root",
+         f"--IdentityProvider.token={token}",
+         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp
+         f"--ServerApp.root_dir={root}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    pytest.fail("JupyterLab did not start:\n"
+                                + (root / "server.log").read_text()[-3000:])
+                time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}", token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+KERNEL_IDLE = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = panel && panel.sessionContext
+        && panel.sessionContext.session && panel.sessionContext.session.kernel;
+    return !!kernel && kernel.status === 'idle';
+}"""
+
+CODE_CELLS = """() => window.jupyterapp.shell.currentWidget.content.widgets
+    .filter(cell => cell.model.type === 'code')"""
+ALL_RUN = f"""() => ({CODE_CELLS})().every(
+    cell => cell.model.executionCount !== null)"""
+
+
+@pytest.fixture(scope="module")
+def chapter(browser, lab):
+    """Chapter 1 open in JupyterLab with every cell run: (page, errors,
+    requests blocked)."""
+    base, token = lab
+    host = urlsplit(base).netloc
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    errors, blocked = [], []
+
+    def route(route):
+        if urlsplit(route.request.url).netloc == host:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda err: errors.append(f"page: {err.stack}"))
+    page.goto(f"{base}/lab/tree/book/{CHAPTER}?token={token}")
+    page.wait_for_function(KERNEL_IDLE, timeout=START_SECONDS * 1000)
+    assert page.locator(STEPPER).count() == 0  # nothing before the run
+    page.evaluate("window.jupyterapp.commands.execute("
+                  "'notebook:run-all-cells')")
+    page.wait_for_function(ALL_RUN, timeout=RUN_SECONDS * 1000)
+    page.wait_for_function(KERNEL_IDLE, timeout=RUN_SECONDS * 1000)
+    yield page, errors, blocked
+    page.close()
+
+
+def stored_stepper_count():
+    """Steppers the stored chapter shows: code cells with a widget view."""
+    notebook = json.loads((REPO / "book" / CHAPTER).read_text())
+    return sum(
+        any("application/vnd.jupyter.widget-view+json" in out.get("data", {})
+            for out in cell.get("outputs", []))
+        for cell in notebook["cells"] if cell["cell_type"] == "code")
+
+
+def test_every_cell_runs_without_error(chapter):
+    page, _, _ = chapter
+    errors = page.locator(".jp-OutputArea-output[data-mime-type="
+                          "'application/vnd.jupyter.stderr']")
+    texts = errors.all_inner_texts()
+    assert not [t for t in texts if "Error" in t], texts
+
+
+def test_myst_markup_is_rendered(chapter):
+    page, _, _ = chapter
+    text = page.locator(".jp-Notebook").inner_text()
+    for raw in (":class: dropdown", "```{", "{ref}`", "{glue:"):
+        assert raw not in text, f"raw MyST shown to the reader: {raw}"
+    # jupyterlab-myst turns each exercise's solution into a dropdown.
+    assert page.locator(".jp-MarkdownCell .myst-admonition").count() > 0
+
+
+def test_first_stepper_shows_the_traced_captions(chapter):
+    import nnlib.examples
+    page, _, _ = chapter
+    graph = nnlib.examples.apple_graph()
+    stepper = page.locator(STEPPER).first
+    stepper.scroll_into_view_if_needed()
+    assert_steps_show_captions(page, stepper, graph)
+    for _ in range(len(graph.steps) - 1):  # back to step 1 for the next test
+        before = shown_step(stepper)
+        page.keyboard.press("ArrowLeft")
+        assert wait_for_step_change(page, stepper, before) is None
+    assert "Step 1 of" in shown_text(stepper)
+
+
+def test_every_stepper_renders_and_steps(chapter):
+    page, _, _ = chapter
+    steppers = page.locator(STEPPER)
+    expected = stored_stepper_count()
+    assert expected > 0
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{STEPPER}').length >= {expected}",
+        timeout=30000)
+    assert steppers.count() == expected
+    for index in range(expected):
+        stepper = steppers.nth(index)
+        stepper.scroll_into_view_if_needed()
+        for attempt in (try_slider, try_play):
+            problem = attempt(page, stepper)
+            assert problem is None, f"stepper {index}: {problem}"
+
+
+def test_no_unexpected_console_errors_or_requests(chapter):
+    _, errors, blocked = chapter
+    unexpected = [e for e in errors
+                  if not any(known in e for known, _ in EXPECTED_ERRORS)]
+    assert not unexpected, unexpected
+    assert not blocked, f"requests outside the server: {blocked}"
