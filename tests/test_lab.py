@@ -5,9 +5,10 @@ Starts a real JupyterLab server on 127.0.0.1 over a copy of book/ (so the
 run never writes into the repository; the copy of chapter 1 has no stored
 outputs, so everything shown comes from the kernel), opens chapter 1 in
 headless Chromium with the network cut outside the server, runs every
-cell with a real kernel, and checks what the reader sees: no error in any cell, the
-chapter's MyST markup rendered (not shown as raw text), and steppers
-whose slider and Play button step, with the captions nnlib traced.
+cell with a real kernel, and checks what the reader sees: no error in any
+cell, the chapter's MyST markup rendered (not shown as raw text),
+steppers whose slider and Play button step with the captions nnlib
+traced, and an input panel that re-traces its graph in the kernel.
 """
 import json
 import os
@@ -22,9 +23,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import REPO
-from test_browser import (STEPPER, assert_steps_show_captions, shown_step,
-                          shown_text, try_play, try_slider,
-                          wait_for_step_change)
+from test_browser import (STEPPER, assert_steps_show_captions, try_play,
+                          try_slider)
 
 CHAPTER = "01_computational_graphs.ipynb"
 START_SECONDS = 120   # for the server to listen, on a slow machine
@@ -161,6 +161,14 @@ def chapter(browser, lab):
     page.close()
 
 
+def back_to_first_step(page, stepper):
+    stepper.locator(".noUi-handle").first.focus()
+    page.keyboard.press("Home")
+    page.wait_for_function(
+        "el => el.innerText.includes('Step 1 of')",
+        arg=stepper.element_handle(), timeout=15000)
+
+
 def stored_stepper_count():
     """Steppers the stored chapter shows: code cells with a widget view."""
     notebook = json.loads((REPO / "book" / CHAPTER).read_text())
@@ -194,11 +202,33 @@ def test_first_stepper_shows_the_traced_captions(chapter):
     stepper = page.locator(STEPPER).first
     stepper.scroll_into_view_if_needed()
     assert_steps_show_captions(page, stepper, graph)
-    for _ in range(len(graph.steps) - 1):  # back to step 1 for the next test
-        before = shown_step(stepper)
-        page.keyboard.press("ArrowLeft")
-        assert wait_for_step_change(page, stepper, before) is None
-    assert "Step 1 of" in shown_text(stepper)
+    back_to_first_step(page, stepper)  # where the tests below expect it
+
+
+def test_input_panel_retraces_with_the_kernel(chapter):
+    # Only a live notebook has this: a new tax in the stepper's input
+    # panel re-traces the graph in Python and redraws every step.
+    import nnlib.examples
+    page, _, _ = chapter
+    graph = nnlib.examples.apple_graph(tax=1.2)
+    last_caption = " ".join(graph.steps[-1].caption.split())
+    stepper = page.locator(STEPPER).filter(
+        has=page.locator(".widget-accordion")).first
+    stepper.scroll_into_view_if_needed()
+    stepper.locator(".jupyter-widget-Collapse-header").first.click()
+    field = stepper.locator(".widget-text").filter(has_text="tax").locator(
+        "input")
+    field.fill("1.2")
+    field.press("Enter")
+    stepper.locator(".noUi-handle").first.focus()
+    page.keyboard.press("End")   # its caption shows the new tax: 1.2
+    page.wait_for_function(
+        "([el, caption]) => el.innerText.replace(/\\s+/g, ' ')"
+        ".includes(caption)",
+        arg=[stepper.element_handle(), last_caption], timeout=30000)
+    back_to_first_step(page, stepper)
+    assert_steps_show_captions(page, stepper, graph)
+    back_to_first_step(page, stepper)
 
 
 def test_every_stepper_renders_and_steps(chapter):
