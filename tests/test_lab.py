@@ -161,6 +161,15 @@ def chapter(browser, lab):
     page.close()
 
 
+def bring_into_view(page, stepper):
+    """Scroll to a stepper and wait until it is drawn: JupyterLab skips
+    drawing cells outside the view (CSS content-visibility)."""
+    stepper.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "el => el.innerText.includes('Step ')",
+        arg=stepper.element_handle(), timeout=15000)
+
+
 def back_to_first_step(page, stepper):
     stepper.locator(".noUi-handle").first.focus()
     page.keyboard.press("Home")
@@ -200,7 +209,7 @@ def test_first_stepper_shows_the_traced_captions(chapter):
     page, _, _ = chapter
     graph = nnlib.examples.apple_graph()
     stepper = page.locator(STEPPER).first
-    stepper.scroll_into_view_if_needed()
+    bring_into_view(page, stepper)
     assert_steps_show_captions(page, stepper, graph)
     back_to_first_step(page, stepper)  # where the tests below expect it
 
@@ -214,7 +223,7 @@ def test_input_panel_retraces_with_the_kernel(chapter):
     last_caption = " ".join(graph.steps[-1].caption.split())
     stepper = page.locator(STEPPER).filter(
         has=page.locator(".widget-accordion")).first
-    stepper.scroll_into_view_if_needed()
+    bring_into_view(page, stepper)
     stepper.locator(".jupyter-widget-Collapse-header").first.click()
     field = stepper.locator(".widget-text").filter(has_text="tax").locator(
         "input")
@@ -242,7 +251,7 @@ def test_every_stepper_renders_and_steps(chapter):
     assert steppers.count() == expected
     for index in range(expected):
         stepper = steppers.nth(index)
-        stepper.scroll_into_view_if_needed()
+        bring_into_view(page, stepper)
         for attempt in (try_slider, try_play):
             problem = attempt(page, stepper)
             assert problem is None, f"stepper {index}: {problem}"
