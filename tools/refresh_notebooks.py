@@ -95,6 +95,21 @@ def with_stable_ids(notebook, name):
     return nbformat.reads(text, as_version=4)
 
 
+def merged_streams(outputs):
+    """The outputs with neighbouring prints to the same stream joined:
+    the kernel flushes at random moments, so one cell's printout would
+    otherwise be stored in a different number of pieces on each run."""
+    merged = []
+    for output in outputs:
+        if (output.output_type == "stream" and merged
+                and merged[-1].output_type == "stream"
+                and merged[-1].name == output.name):
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def refresh(path):
     """Execute one notebook in place with stable widget ids."""
     path = Path(path)
@@ -107,6 +122,9 @@ def refresh(path):
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}})
     client.execute()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = merged_streams(cell.outputs)
     notebook = with_stable_ids(notebook, path.name)
     nbformat.validate(notebook)
     path.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
