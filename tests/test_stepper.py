@@ -10,9 +10,9 @@ from ipywidgets.widgets.widget_link import Link
 import pytest
 from ipywidgets.embed import dependency_state
 
-from nnlib import examples
-from nnlib.draw import graph_svg
-from nnlib.widgets import PANEL_TITLE, Stepper, frame_stepper, stepper
+from nnlib.book import examples
+from nnlib.book.svg import graph_svg
+from nnlib.book.stepper import PANEL_TITLE, Stepper, frame_stepper, stepper
 
 BUILDERS = [examples.apple_graph, examples.fruit_graph,
             examples.unary_graph, examples.square_of_sum_graph,

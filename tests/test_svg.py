@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from nnlib import examples
-from nnlib.draw import graph_svg, shared_svgs
-from nnlib.graph import ExpLayer, MulLayer
-from nnlib.trace import Tracer
+from nnlib.book import examples
+from nnlib.book.svg import graph_svg, shared_svgs
+from nnlib.book.nodes import ExpLayer, MulLayer
+from nnlib.book.trace import Tracer
 
 SVG = "{http://www.w3.org/2000/svg}"
 BUILDERS = [examples.apple_graph, examples.fruit_graph,
@@ -71,7 +71,7 @@ def _digest():
 
 def test_identical_in_another_process():
     code = ("import sys; sys.path.insert(0, 'tests'); "
-            "import test_draw; print(test_draw._digest())")
+            "import test_svg; print(test_svg._digest())")
     other = subprocess.run([sys.executable, "-c", code], check=True,
                            capture_output=True, text=True,
                            env={"PYTHONHASHSEED": "123"},

@@ -4,10 +4,11 @@ a value used twice adds up its gradients, steps come in order."""
 import numpy as np
 import pytest
 
-from nnlib.graph import (AddLayer, ExpLayer, MulConstLayer, MulLayer,
+from nnlib.book.nodes import (AddLayer, ExpLayer, MulConstLayer, MulLayer,
                          SquareLayer, SumLayer)
 from nnlib.layers import Sigmoid
-from nnlib.trace import Graph, Tracer, format_value
+from nnlib.book.formatting import format_value
+from nnlib.book.trace import Graph, Tracer
 
 
 def slope(f, x, h=1e-5):

@@ -6,25 +6,18 @@ are written above each edge in blue, upright; gradients below it in
 red, italic, next to a thick arrow pointing back.  The node working at
 the chosen step is filled yellow and its new numbers are bold.
 
-Layout, left to right: nodes sit in columns by their distance from the
-inputs; between two columns each edge gets a straight stretch where its
-numbers are written; rows are found by repeatedly moving every item
-towards the items it is joined to, keeping each column in order.
+Where everything goes comes from a nnlib.book.layout.Layout, and what a
+step shows from nnlib.book.steps.step_state; both functions take the
+Layout as an argument, so that the pictures of one graph share it.
 """
 
 import hashlib
 import math
-import random
-from collections import defaultdict
 from xml.sax.saxutils import escape
 
-import numpy as np
-
-from nnlib.trace import format_shape, format_value, levels
-
-FONT = 13           # px, numbers and labels
-GAP = 10            # px, least vertical space between two items
-MARGIN = 8          # px, around the picture
+from nnlib.book.layout import (FONT, Layout, grad_text, node_name,
+                               text_width, value_text)
+from nnlib.book.steps import step_state
 
 # How each kind of mark looks, as SVG presentation attributes: they work
 # inside <use> copies and in <img>, where page stylesheets do not reach.
@@ -51,21 +44,22 @@ LOOK = {
 FONT_ATTRS = f"font-family='sans-serif' font-size='{FONT}'"
 
 
-def graph_svg(graph, step=None):
+def graph_svg(graph, step=None, layout=None):
     """The SVG text of ``graph`` as it stands after ``step``.
 
-    graph: a Graph from nnlib.trace (e.g. nnlib.examples.apple_graph()).
-    step: an index into ``graph.steps`` (negative counts from the end),
-    or None for the finished graph with every value and gradient and no
-    highlight.
+    graph: a Graph from nnlib.book.trace (e.g.
+    nnlib.book.examples.apple_graph()).  step: an index into
+    ``graph.steps`` (negative counts from the end), or None for the
+    finished graph with every value and gradient and no highlight.
+    layout: the graph's Layout, if already made.
     """
-    layout = _layout(graph)
+    layout = layout or Layout(graph)
     fixed = _fixed_parts(graph, layout)
-    changing = _step_parts(graph, layout, _state(graph, step))
+    changing = _step_parts(layout, step_state(graph, step))
     return _svg(graph, layout, fixed + changing)
 
 
-def shared_svgs(graph):
+def shared_svgs(graph, layout=None):
     """The pictures of every step, sharing what does not change.
 
     Returns (base, pictures): ``base`` is a hidden SVG holding the parts
@@ -74,11 +68,12 @@ def shared_svgs(graph):
     (``<use>``) and adds its own numbers and highlights, so a page with
     many steps stays light.  A page must hold ``base`` once for the
     pictures to show (the stepper puts it beside its legend).
+    layout: the graph's Layout, if already made.
     """
-    layout = _layout(graph)
+    layout = layout or Layout(graph)
     fixed = _fixed_parts(graph, layout)
     # The forward values, all known once backward starts, also shared.
-    values = _values(graph, layout, _state(graph, None))
+    values = _values(layout, step_state(graph, None))
     ref = "nnl-" + hashlib.sha1((fixed + values).encode()).hexdigest()[:10]
     base = (f"<svg xmlns='http://www.w3.org/2000/svg' width='0' "
             f"height='0' style='position:absolute' aria-hidden='true'>"
@@ -89,407 +84,12 @@ def shared_svgs(graph):
         shared = f"<use href='#{ref}'/>"
         if step.kind == "backward":
             shared += f"<use href='#{ref}-v'/>"
-        state = _state(graph, i)
-        content = shared + _step_parts(graph, layout, state,
+        state = step_state(graph, i)
+        content = shared + _step_parts(layout, state,
                                        values=step.kind == "forward")
         # Wide graphs scroll sideways rather than shrink below 3/4 size.
         pictures.append(_svg(graph, layout, content, least=0.75))
     return base, pictures
-
-
-# ---------------------------------------------------------------- state
-
-class _State:
-    """What one picture shows: which numbers, and what is highlighted."""
-
-    def __init__(self):
-        self.computed = set()       # Vars whose forward value is shown
-        self.grads = set()          # Edges whose gradient is shown
-        self.active_node = None     # the Node at work (yellow)
-        self.active_vars = set()    # values just computed (bold)
-        self.active_edge = None     # gradient just computed (bold)
-        self.caption = ""
-
-
-def _state(graph, step):
-    state = _State()
-    state.computed.update(graph.inputs)
-    steps = graph.steps
-    if step is None:
-        state.computed.update(node.output for node in graph.nodes)
-        state.grads.update(e for e in graph.edges if e.grad is not None
-                           and not e.src.constant)
-        return state
-    if not isinstance(step, (int, np.integer)) or isinstance(step, bool):
-        raise TypeError(f"step must be an int index into graph.steps or "
-                        f"None, got {step!r}.")
-    if not -len(steps) <= step < len(steps):
-        raise IndexError(f"step {step} is out of range: this graph has "
-                         f"{len(steps)} steps (0 to {len(steps) - 1}).")
-    step = step % len(steps)
-    current = steps[step]
-    state.caption = current.caption
-    for done in steps[:step + 1]:
-        if done.kind == "forward":
-            state.computed.add(done.node.output)
-        else:
-            state.computed.update(node.output for node in graph.nodes)
-            state.grads.add(done.edge)
-    if current.kind == "forward":
-        state.active_node = current.node
-        state.active_vars.add(current.node.output)
-    else:
-        state.active_node = current.node     # None at the output edge
-        state.active_edge = current.edge
-    return state
-
-
-# --------------------------------------------------------------- layout
-
-def _layout(graph):
-    """The graph's layout, worked out once per graph and kept on it (it
-    depends only on the graph, so the pictures stay the same)."""
-    key = (len(graph.nodes), len(graph.edges))
-    kept = getattr(graph, "_layout", None)
-    if kept is None or kept[0] != key:
-        kept = (key, _Layout(graph))
-        graph._layout = kept
-    return kept[1]
-
-
-def _width(text, size=FONT):
-    """Estimated width in px of ``text`` in a sans-serif font."""
-    return round(len(text) * size * 0.6 + 2)
-
-
-def value_text(var):
-    """The forward number written above an edge carrying ``var``."""
-    if np.ndim(var.value) > 0:
-        return var.label or format_shape(np.shape(var.value))
-    return format_value(var.value)
-
-
-def grad_text(edge):
-    """The gradient written below ``edge``."""
-    src = edge.src
-    if np.ndim(edge.grad) > 0:
-        return src.grad_label or f"d{src.name}"
-    text = format_value(edge.grad)
-    if src.grad_label and len(src.uses) == 1:
-        text = f"{src.grad_label} = {text}"
-    return text
-
-
-def node_name(graph, node):
-    """The name written under a node: its result's name, unless the
-    result is the graph's output (named at the end) or unnamed (v3)."""
-    name = node.label
-    unnamed = name[0] == "v" and name[1:].isdigit()
-    if unnamed or node.output is graph.output or node is graph.nodes[-1]:
-        return ""
-    return name.replace("-", "−")
-
-
-class _Item:
-    """One thing in a column: an input label, a node, the output label,
-    the straight stretch of an edge ("run"), or an edge passing by."""
-
-    def __init__(self, kind, ref, col, top, bottom, width):
-        self.kind = kind
-        self.ref = ref
-        self.col = col
-        self.top = top              # px above the item's centre line
-        self.bottom = bottom        # px below it
-        self.width = width
-        self.y = 0.0
-        self.x0 = self.x1 = 0.0     # left and right end in px
-
-
-class _Layout:
-    """Positions of every item; the same graph always gets the same."""
-
-    def __init__(self, graph):
-        if not graph.nodes:
-            raise ValueError("the graph has no nodes to draw: call "
-                             "tracer.call(layer, ...) at least once.")
-        self.graph = graph
-        self.radius = {}
-        self.items = []
-        self.chains = {}            # Edge -> [items from src to dst]
-        self._build(graph)
-        self._order()
-        self._place_rows()
-        self._place_columns()
-
-    # Items and the columns they live in.
-    def _build(self, graph):
-        level = levels(graph.nodes)
-        self.node_item = {}
-        for node in graph.nodes:
-            r = max(16, _width(node.op, 14) // 2 + 7)
-            self.radius[node] = r
-            below, width = r + 3, 2 * r
-            if node_name(graph, node):
-                below += 13
-                width = max(width, _width(node_name(graph, node), 11) + 6)
-            self.node_item[node] = self._add("node", node, 2 * level[node],
-                                             r + 3, below, width)
-        self.input_item = {}
-        for var in graph.inputs:
-            users = [level[e.dst] for e in var.uses if e.dst is not None]
-            if users:
-                self.input_item[var] = self._add(
-                    "in", var, 2 * (min(users) - 1), 9, 7,
-                    _width(var.name) + 8)
-        out = graph.output or graph.nodes[-1].output
-        self.out_item = self._add("out", out, 2 * level[out.node] + 2, 9, 7,
-                                  _width(out.name) + 14)
-        edges = list(graph.edges)
-        if graph.output is None:            # not yet run backward
-            edges.append(_Pending(out))
-        for edge in edges:
-            src = (self.input_item[edge.src] if edge.src.node is None
-                   else self.node_item[edge.src.node])
-            dst = (self.out_item if edge.dst is None
-                   else self.node_item[edge.dst])
-            width = _width(value_text(edge.src))
-            if edge.grad is not None and not edge.src.constant:
-                width = max(width, _width(grad_text(edge)))
-            run = self._add("run", edge, src.col + 1, 19, 26,
-                            max(width + 12, 40))
-            chain = [src, run]
-            for col in range(src.col + 2, dst.col):
-                chain.append(self._add("pass", edge, col, 4, 4, 0))
-            chain.append(dst)
-            self.chains[edge] = chain
-
-    def _add(self, kind, ref, col, top, bottom, width):
-        item = _Item(kind, ref, col, top, bottom, width)
-        self.items.append(item)
-        return item
-
-    def _segments(self):
-        """Pairs of joined items in neighbouring columns, with weights."""
-        for edge, chain in self.chains.items():
-            # Edges from inputs bend so the main path can stay straight;
-            # long edges keep straight while passing other columns.
-            base = 0.5 if edge.src.node is None else 1.0
-            for a, b in zip(chain, chain[1:]):
-                inner = a.kind in ("run", "pass") and b.kind == "pass"
-                yield a, b, base * (2.0 if inner else 1.0)
-
-    # Order within columns: depth first from the output, then a few
-    # sweeps that sort each column by the mean place of its neighbours.
-    def _order(self):
-        columns = defaultdict(list)
-        seen = set()
-        incoming = defaultdict(list)
-        for edge, chain in self.chains.items():
-            incoming[id(chain[-1])].append(chain)
-
-        visited = set()
-
-        def visit(item):
-            if id(item) in visited:
-                return
-            visited.add(id(item))
-            # chain[1] is the edge's run: its ref is the edge itself.
-            for chain in sorted(incoming[id(item)],
-                                key=lambda c: c[1].ref.slot):
-                for part in reversed(chain[:-1]):
-                    if id(part) not in seen:
-                        seen.add(id(part))
-                        columns[part.col].append(part)
-                visit(chain[0])
-
-        seen.add(id(self.out_item))
-        columns[self.out_item.col].append(self.out_item)
-        visit(self.out_item)
-        for item in self.items:             # anything not reached
-            if id(item) not in seen:
-                seen.add(id(item))
-                columns[item.col].append(item)
-        first = [columns[c] for c in sorted(columns)]
-        links = defaultdict(list)
-        for a, b, _ in self._segments():
-            links[id(a), 1].append(b)       # right-hand neighbours
-            links[id(b), -1].append(a)      # left-hand neighbours
-        # Start from the depth-first order, then from a few shuffled
-        # ones (fixed seeds, so the result never changes); keep the
-        # order with the fewest crossings.
-        best, best_cross = None, None
-        for attempt in range(12):
-            self.columns = [list(col) for col in first]
-            if attempt:
-                shuffle = random.Random(attempt).shuffle
-                for col in self.columns:
-                    shuffle(col)
-            self._sweep(links)
-            self._transpose(links)
-            cross = self._crossings(self.columns, links)
-            if best is None or cross < best_cross:
-                best, best_cross = self.columns, cross
-        self.columns = best
-        self.crossings = best_cross
-
-    def _sweep(self, links):
-        """Sort each column by the mean place of its neighbours, left to
-        right then right to left; keep the best order seen."""
-        best = [list(col) for col in self.columns]
-        best_cross = self._crossings(best, links)
-        for sweep in range(8):
-            side = -1 if sweep % 2 == 0 else 1
-            cols = self.columns if side == -1 else self.columns[::-1]
-            place = self._places()
-            for col in cols[1:]:
-                col.sort(key=lambda it: (self._mean(it, side, links, place),
-                                         place[id(it)]))
-                place.update((id(it), i) for i, it in enumerate(col))
-            cross = self._crossings(self.columns, links)
-            if cross < best_cross:
-                best, best_cross = [list(c) for c in self.columns], cross
-        self.columns = best
-
-    def _transpose(self, links):
-        """Swap neighbours in a column while that removes crossings."""
-        place = self._places()
-
-        def local(col_index, a, b):
-            # Crossings between the edges at a and at b, both sides.
-            count = 0
-            for side in (-1, 1):
-                for na in links[id(a), side]:
-                    for nb in links[id(b), side]:
-                        if place[id(na)] > place[id(nb)]:
-                            count += 1
-            return count
-
-        for _ in range(10):
-            improved = False
-            for ci, col in enumerate(self.columns):
-                for i in range(len(col) - 1):
-                    a, b = col[i], col[i + 1]
-                    if local(ci, b, a) < local(ci, a, b):
-                        col[i], col[i + 1] = b, a
-                        place[id(a)], place[id(b)] = i + 1, i
-                        improved = True
-            if not improved:
-                break
-
-    def _places(self):
-        return {id(it): i for col in self.columns for i, it in
-                enumerate(col)}
-
-    @staticmethod
-    def _mean(item, side, links, place):
-        near = links[id(item), side]
-        if not near:
-            return place[id(item)]
-        return sum(place[id(n)] for n in near) / len(near)
-
-    def _crossings(self, columns, links):
-        place = {id(it): i for col in columns for i, it in enumerate(col)}
-        count = 0
-        for col in columns:
-            pairs = [(place[id(a)], place[id(b)]) for a in col
-                     for b in links[id(a), 1]]
-            for i, (a1, b1) in enumerate(pairs):
-                for a2, b2 in pairs[i + 1:]:
-                    if (a1 - a2) * (b1 - b2) < 0:
-                        count += 1
-        return count
-
-    # Rows: move each item towards the mean height of the items it is
-    # joined to, then push apart what overlaps, column by column.
-    def _place_rows(self):
-        near = defaultdict(list)
-        for a, b, w in self._segments():
-            near[id(a)].append((b, w))
-            near[id(b)].append((a, w))
-        for col in self.columns:
-            y = 0.0
-            for i, item in enumerate(col):
-                if i:
-                    y += col[i - 1].bottom + GAP + item.top
-                item.y = y
-        for sweep in range(60):
-            cols = self.columns if sweep % 2 == 0 else self.columns[::-1]
-            for col in cols:
-                wanted, weights = [], []
-                for item in col:
-                    total = sum(w for _, w in near[id(item)])
-                    if total:
-                        wanted.append(sum(o.y * w for o, w in
-                                          near[id(item)]) / total)
-                        weights.append(total)
-                    else:
-                        wanted.append(item.y)
-                        weights.append(1e-3)
-                for item, y in zip(col, _keep_apart(col, wanted, weights)):
-                    item.y = y
-        top = min(it.y - it.top for it in self.items)
-        for item in self.items:
-            item.y = round(item.y - top + MARGIN)
-        self.height = max(it.y + it.bottom for it in self.items) + MARGIN
-
-    # Columns: as wide as their widest item, with room for the curves.
-    def _place_columns(self):
-        x = MARGIN
-        previous = None
-        for col in self.columns:
-            if previous is not None:
-                rise = max((abs(a.y - b.y) for a in previous
-                            for b, _ in self._right_of(a)), default=0)
-                x += 14 + min(46, rise // 3)
-            width = max(it.width for it in col)
-            for item in col:
-                if item.kind == "node":
-                    item.x0 = x + (width - item.width) / 2
-                    item.x1 = item.x0 + item.width
-                elif item.kind == "in":
-                    item.x0, item.x1 = x + width - item.width, x + width
-                elif item.kind == "out":
-                    item.x0, item.x1 = x, x + item.width
-                else:
-                    item.x0, item.x1 = x, x + width
-            x += width
-            previous = col
-        self.width = round(x + MARGIN)
-
-    def _right_of(self, item):
-        for a, b, w in self._segments():
-            if a is item:
-                yield b, w
-
-
-class _Pending:
-    """The output's edge before backward has run: a value, no gradient."""
-
-    def __init__(self, src):
-        self.src = src
-        self.dst = None
-        self.slot = 0
-        self.grad = None
-
-
-def _keep_apart(col, wanted, weights):
-    """Heights closest to ``wanted`` (least squares, weighted) that keep
-    the items of ``col`` in order and apart: pool adjacent violators."""
-    offsets = [0.0]
-    for a, b in zip(col, col[1:]):
-        offsets.append(offsets[-1] + a.bottom + GAP + b.top)
-    blocks = []                     # [mean, weight, count]
-    for want, off, w in zip(wanted, offsets, weights):
-        blocks.append([want - off, w, 1])
-        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
-            m2, w2, n2 = blocks.pop()
-            m1, w1, n1 = blocks.pop()
-            blocks.append([(m1 * w1 + m2 * w2) / (w1 + w2), w1 + w2,
-                           n1 + n2])
-    shifted = []
-    for mean, _, count in blocks:
-        shifted.extend([mean] * count)
-    return [s + off for s, off in zip(shifted, offsets)]
 
 
 # -------------------------------------------------------------- drawing
@@ -638,7 +238,7 @@ def _fixed_parts(graph, layout):
     ])
 
 
-def _values(graph, layout, state):
+def _values(layout, state):
     """The forward values known in ``state``, not highlighted."""
     texts = []
     for edge, chain in layout.chains.items():
@@ -649,7 +249,7 @@ def _values(graph, layout, state):
     return _group("v", texts)
 
 
-def _step_parts(graph, layout, state, values=True):
+def _step_parts(layout, state, values=True):
     """What one step adds: the numbers known so far and highlights
     (without the plain forward values if ``values`` is False)."""
     busy_edges, busy_heads = _Path(), _Path()
@@ -685,7 +285,7 @@ def _step_parts(graph, layout, state, values=True):
                   _group("s", [_text(cx, item.y + 5, node.op)])]
     out = layout.out_item
     if state.active_edge is not None and state.active_edge.dst is None:
-        marks.append(_mark(out.x0 + 5 + _width(out.ref.name) / 2,
+        marks.append(_mark(out.x0 + 5 + text_width(out.ref.name) / 2,
                            out.y + 4, out.ref.name))
         active.append(_group("lo", [_text(out.x0 + 5, out.y + 4,
                                           out.ref.name)]))
@@ -694,14 +294,14 @@ def _step_parts(graph, layout, state, values=True):
         _path("eb", busy_edges), _path("ah", busy_heads),
         _path("ga", back), _path("gb", busy_back), _path("gh", back_heads),
         "".join(active),
-        _values(graph, layout, state) if values else "",
+        _values(layout, state) if values else "",
         _group("v", busy_values, bold=True),
         _group("g", grads), _group("g", busy_grads, bold=True),
     ])
 
 
-def _circle(cx, cy, r, extra=""):
-    return f"<circle{extra} cx='{_n(cx)}' cy='{_n(cy)}' r='{r}'/>"
+def _circle(cx, cy, r):
+    return f"<circle cx='{_n(cx)}' cy='{_n(cy)}' r='{r}'/>"
 
 
 def _text(x, y, text):
@@ -710,7 +310,7 @@ def _text(x, y, text):
 
 def _mark(x, y, text, size=FONT):
     """A pale box behind a number that just changed."""
-    w = _width(text, size) + 4
+    w = text_width(text, size) + 4
     return (f"<rect {LOOK['hl']} x='{_n(x - w / 2)}' y='{_n(y - size)}' "
             f"width='{_n(w)}' height='{_n(size + 5)}' rx='3'/>")
 
