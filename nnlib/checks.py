@@ -112,7 +112,7 @@ class Layer:
 # ---- arguments ----------------------------------------------------------
 
 # How a number may be restricted, and the test for each.
-RULES = {
+_RULES = {
     "> 0": lambda v: v > 0,
     ">= 0": lambda v: v >= 0,
     "in [0, 1)": lambda v: 0 <= v < 1,
@@ -121,12 +121,13 @@ RULES = {
 
 
 def check_number(where, name, value, rule):
-    """value, if it is a real number that follows ``rule`` (a key of
-    RULES); else a clear error naming the argument ``name`` of
-    ``where`` (a function or class name)."""
+    """value, if it is a finite real number that follows ``rule``:
+    ``"> 0"``, ``">= 0"``, ``"in [0, 1)"`` or ``"in [0, 1]"``; else a
+    clear error naming the argument ``name`` of ``where`` (a function
+    or class name)."""
     is_real = isinstance(value, numbers.Real) and not isinstance(value,
                                                                  bool)
-    if not (is_real and math.isfinite(value) and RULES[rule](value)):
+    if not (is_real and math.isfinite(value) and _RULES[rule](value)):
         hint = ""
         if isinstance(value, str):
             hint = f" (a number, not the text {value!r})"
