@@ -102,6 +102,12 @@ class DownloadError(OSError):
     """No mirror delivered a file that matched its checksum."""
 
 
+class CacheFolderError(DownloadError):
+    """The cache folder cannot be created or written; the message names
+    it, says where it came from (NNLIB_DATA or the default) and what to
+    do."""
+
+
 @dataclass(frozen=True)
 class DataSource:
     """Which data load_mnist returned.  str() gives one sentence."""
@@ -146,6 +152,9 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False):
         try:
             train, test = _load_full(cache_dir())
             last_source = DataSource("full", len(train[0]), len(test[0]))
+        except CacheFolderError as err:
+            log.warning("%s", err)
+            train, test, last_source = _sample(str(err))
         except DownloadError as err:
             log.warning("%s", err)
             train, test, last_source = _sample(
@@ -180,10 +189,7 @@ def _load_full(directory):
             _verify_cached(directory / name)
     missing = [name for name in names if not (directory / name).exists()]
     if missing:
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise DownloadError(f"cannot create {directory}: {err}")
+        _require_writable(directory)
         _remove_stale_parts(directory)
         print(f"Downloading MNIST ({len(missing)} files) to {directory}")
         unreachable = set()  # mirrors that failed to connect: skip them
@@ -198,6 +204,26 @@ def _load_full(directory):
                 directory / f"{what}-labels-idx1-ubyte.gz",
                 f"it has {len(t)} labels for {len(x)} images")
     return (x_train, t_train), (x_test, t_test)
+
+
+def _require_writable(directory):
+    """Create directory if needed and make sure files can be written in
+    it; a CacheFolderError that says which setting chose it otherwise."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as err:
+        problem = err.strerror or str(err)
+        if os.environ.get("NNLIB_DATA"):
+            raise CacheFolderError(
+                f"the folder {directory} given by NNLIB_DATA cannot be "
+                f"written ({problem}): set NNLIB_DATA to a folder you can "
+                f"write, or unset it to use the default cache "
+                f"folder") from None
+        raise CacheFolderError(
+            f"the cache folder {directory} cannot be written ({problem}): "
+            f"set NNLIB_DATA to a folder you can write") from None
 
 
 def _remove_stale_parts(directory):

@@ -16,10 +16,11 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from nnlib.checks import check_number
 from nnlib.gradient import numerical_gradient
 from nnlib.layers import Affine, SoftmaxWithLoss
-from nnlib.nets import (ACTIVATIONS, check_batch, chunked_accuracy,
-                        float_dtype)
+from nnlib.net_parts import (ACTIVATIONS, check_batch, check_choice,
+                             check_sizes, chunked_accuracy, float_dtype)
 from nnlib.training_layers import BatchNormalization, Dropout
 
 # Layers whose forward takes the train flag.
@@ -48,12 +49,6 @@ def init_std(weight_init_std, n_in):
             f"weight_init_std must be a number >= 0, 'xavier' or 'he'; "
             f"got {weight_init_std!r}.")
     return float(weight_init_std)
-
-
-def _check_size(name, size):
-    if not (isinstance(size, numbers.Integral) and size >= 1):
-        raise ValueError(f"MultiLayerNet: {name} must be a whole number "
-                         f">= 1, got {size!r}.")
 
 
 class MultiLayerNet:
@@ -85,62 +80,65 @@ class MultiLayerNet:
                  weight_decay_lambda=0, use_dropout=False,
                  dropout_ratio=0.5, use_batchnorm=False, seed=None,
                  dtype=np.float64):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"MultiLayerNet: activation must be one of "
-                             f"{sorted(ACTIVATIONS)}, got {activation!r}.")
         if isinstance(hidden_size_list, numbers.Integral):
             raise TypeError(
                 f"MultiLayerNet: hidden_size_list is a list of layer "
                 f"sizes; for one hidden layer write [{hidden_size_list}].")
-        hidden_size_list = list(hidden_size_list)
-        _check_size("input_size", input_size)
-        _check_size("output_size", output_size)
-        for size in hidden_size_list:
-            _check_size("each hidden size", size)
-        if not weight_decay_lambda >= 0:
-            raise ValueError(f"MultiLayerNet: weight_decay_lambda must be "
-                             f">= 0, got {weight_decay_lambda}.")
-        dtype = float_dtype(self, dtype)
-
+        self.sizes = [input_size] + list(hidden_size_list) + [output_size]
+        check_sizes(self, input_size=input_size, output_size=output_size,
+                    **{f"hidden_size_list[{k}]": size
+                       for k, size in enumerate(hidden_size_list)})
+        check_choice(self, "activation", activation, ACTIVATIONS)
+        # A Python float, so that lambda * W keeps W's dtype.
+        self.weight_decay_lambda = float(check_number(
+            "MultiLayerNet", "weight_decay_lambda", weight_decay_lambda,
+            ">= 0"))
         self.input_size = input_size
-        self.sizes = [input_size] + hidden_size_list + [output_size]
         self.n_affine = len(self.sizes) - 1  # L
         self.activation = activation
-        # A Python float, so that lambda * W keeps W's dtype.
-        self.weight_decay_lambda = float(weight_decay_lambda)
         self.use_dropout = use_dropout
         self.use_batchnorm = use_batchnorm
         rng = np.random.default_rng(seed)
+        self.params = self._init_params(weight_init_std, rng,
+                                        float_dtype(self, dtype))
+        self.layers = self._build_layers(dropout_ratio, rng)
+        self.last_layer = SoftmaxWithLoss()
+        self.last_loss = None  # the loss seen by the latest gradient()
 
-        self.params = {}
+    def _init_params(self, weight_init_std, rng, dtype):
+        """W{i}, b{i} for each Affine layer, and gamma{i}, beta{i} for
+        each batch-norm layer, as the class docstring says."""
+        params = {}
         for i in range(1, self.n_affine + 1):
             n_in, n_out = self.sizes[i - 1], self.sizes[i]
             std = init_std(weight_init_std, n_in)
-            self.params[f"W{i}"] = (
+            params[f"W{i}"] = (
                 std * rng.standard_normal((n_in, n_out))).astype(dtype)
-            self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
-            if use_batchnorm and i < self.n_affine:
-                self.params[f"gamma{i}"] = np.ones(n_out, dtype=dtype)
-                self.params[f"beta{i}"] = np.zeros(n_out, dtype=dtype)
+            params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
+            if self.use_batchnorm and i < self.n_affine:
+                params[f"gamma{i}"] = np.ones(n_out, dtype=dtype)
+                params[f"beta{i}"] = np.zeros(n_out, dtype=dtype)
+        return params
 
-        self.layers = OrderedDict()
+    def _build_layers(self, dropout_ratio, rng):
+        """The layers in order, holding the arrays of self.params."""
+        layers = OrderedDict()
         for i in range(1, self.n_affine + 1):
             # Nothing uses dL/dx of the input, so Affine1 skips it.
-            self.layers[f"Affine{i}"] = Affine(
+            layers[f"Affine{i}"] = Affine(
                 self.params[f"W{i}"], self.params[f"b{i}"],
                 need_dx=i > 1)
             if i == self.n_affine:
                 break
-            if use_batchnorm:
-                self.layers[f"BatchNorm{i}"] = BatchNormalization(
+            if self.use_batchnorm:
+                layers[f"BatchNorm{i}"] = BatchNormalization(
                     self.params[f"gamma{i}"], self.params[f"beta{i}"])
-            name = activation.capitalize() + str(i)
-            self.layers[name] = ACTIVATIONS[activation]()
-            if use_dropout:
-                self.layers[f"Dropout{i}"] = Dropout(
+            name = self.activation.capitalize() + str(i)
+            layers[name] = ACTIVATIONS[self.activation]()
+            if self.use_dropout:
+                layers[f"Dropout{i}"] = Dropout(
                     dropout_ratio, seed=rng.integers(2 ** 63))
-        self.last_layer = SoftmaxWithLoss()
-        self.last_loss = None  # the loss seen by the latest gradient()
+        return layers
 
     def _layers_of(self, kind):
         return [layer for layer in self.layers.values()

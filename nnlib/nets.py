@@ -5,57 +5,14 @@
 Its gradient is one forward pass, then every layer's backward in reverse.
 """
 
-import math
 from collections import OrderedDict
 
 import numpy as np
 
 from nnlib.gradient import numerical_gradient
-from nnlib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
-
-ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
-
-
-def float_dtype(net, dtype):
-    """dtype as a numpy float dtype; a clear error for any other type."""
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise TypeError(f"{type(net).__name__}: dtype must be a float type "
-                        f"such as np.float32, got {dtype}.")
-    return dtype
-
-
-def check_batch(net, x):
-    """x as an array, if it is a batch (N, net.input_size) (or (N, ...)
-    with that many values per sample); a clear error otherwise."""
-    x = np.asarray(x)
-    if x.ndim < 2 or math.prod(x.shape[1:]) != net.input_size:
-        raise ValueError(
-            f"{type(net).__name__}: x has shape {x.shape}; expected a "
-            f"batch (N, {net.input_size}).  For one sample use "
-            f"x.reshape(1, -1).")
-    return x
-
-
-def chunked_accuracy(net, x, t, chunk_size=2000):
-    """Fraction of samples whose highest score from ``net.predict`` is the
-    right class.  x: (N, input_size); t: (N,) labels or (N, classes)
-    one-hot.  Evaluated chunk_size rows at a time, so memory stays small.
-    """
-    x = check_batch(net, x)
-    t = np.asarray(t)
-    labels = t.argmax(axis=1) if t.ndim == 2 else t
-    if labels.shape != (len(x),):
-        raise ValueError(
-            f"{type(net).__name__}.accuracy: x has shape {x.shape} and t "
-            f"has shape {t.shape}; t must be ({len(x)},) labels or "
-            f"({len(x)}, classes) one-hot.")
-    correct = 0
-    for start in range(0, len(x), chunk_size):
-        y = net.predict(x[start:start + chunk_size])
-        hits = y.argmax(axis=1) == labels[start:start + chunk_size]
-        correct += int(np.count_nonzero(hits))
-    return correct / len(x)
+from nnlib.layers import Affine, SoftmaxWithLoss
+from nnlib.net_parts import (ACTIVATIONS, check_batch, check_choice,
+                             check_sizes, chunked_accuracy, float_dtype)
 
 
 class TwoLayerNet:
@@ -76,9 +33,9 @@ class TwoLayerNet:
     def __init__(self, input_size, hidden_size, output_size,
                  weight_init_std=0.01, activation="relu", seed=None,
                  dtype=np.float64):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"TwoLayerNet: activation must be one of "
-                             f"{sorted(ACTIVATIONS)}, got {activation!r}.")
+        check_sizes(self, input_size=input_size, hidden_size=hidden_size,
+                    output_size=output_size)
+        check_choice(self, "activation", activation, ACTIVATIONS)
         dtype = float_dtype(self, dtype)
         rng = np.random.default_rng(seed)
         std = weight_init_std

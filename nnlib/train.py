@@ -10,10 +10,14 @@ Works for any net with ``params`` (a dict of arrays), ``gradient(x, t)``
 """
 
 import math
+import numbers
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from nnlib.checks import check_count, check_finite, check_number
+from nnlib.optimizers import SGD
 
 
 @dataclass(repr=False)
@@ -60,6 +64,8 @@ def _check_data(name_x, x, name_t, t):
                          f"{name_t} has {len(t)}; they must match.")
     if len(x) == 0:
         raise ValueError(f"train: {name_x} is empty.")
+    check_finite("train", name_x, x)
+    check_finite("train", name_t, t)
 
 
 def train(net, x_train, t_train, x_test, t_test, iters=10000,
@@ -80,58 +86,28 @@ def train(net, x_train, t_train, x_test, t_test, iters=10000,
     """
     _check_data("x_train", x_train, "t_train", t_train)
     _check_data("x_test", x_test, "t_test", t_test)
-    if batch_size < 1 or iters < 0:
-        raise ValueError(f"train: need batch_size >= 1 and iters >= 0; "
-                         f"got {batch_size} and {iters}.")
-    if optimizer is not None:
-        lr = getattr(optimizer, "lr", lr)  # the rate the messages report
-    elif not lr > 0:
-        raise ValueError(f"train: need lr > 0, got {lr}.")
-    n_train = len(x_train)
+    iters = check_count("train", "iters", iters, least=0)
+    batch_size = check_count("train", "batch_size", batch_size)
     if eval_every is None:
-        eval_every = max(n_train // batch_size, 1)
+        eval_every = max(len(x_train) // batch_size, 1)
+    eval_every = check_count("train", "eval_every", eval_every)
+    if optimizer is None:
+        optimizer = SGD(check_number("train", "lr", lr, "> 0"))
     rng = np.random.default_rng(seed)
     history = History(loss=np.zeros(iters))
-
-    steps = range(iters)
-    if progress:
-        from tqdm import tqdm  # plain tqdm: text on stderr, no widget
-        steps = tqdm(steps, desc="train")
+    steps = _progress_bar(iters) if progress else range(iters)
 
     start = time.perf_counter()
     for i in steps:
-        batch = rng.integers(0, n_train, size=batch_size)
-        x_batch, t_batch = x_train[batch], t_train[batch]
-
-        grad = net.gradient(x_batch, t_batch)
-        # Our nets remember the loss of that forward pass; others pay
-        # for a second one.
-        loss = getattr(net, "last_loss", None)
-        if loss is None:
-            loss = net.loss(x_batch, t_batch)
-        loss = float(loss)
+        batch = rng.integers(0, len(x_train), size=batch_size)
+        loss = _step(net, optimizer, x_train[batch], t_train[batch])
         if not math.isfinite(loss):
             history.loss = history.loss[:i]
             history.elapsed = time.perf_counter() - start
-            raise DivergedError(
-                f"train: the loss became {loss} at iteration {i} (counting "
-                f"from 0) with lr={lr}.  The steps are too large: try a "
-                f"smaller learning rate, e.g. lr={lr / 10:g}.", i, history)
+            raise _diverged(loss, i, optimizer, history)
         history.loss[i] = loss
-
-        if optimizer is None:
-            for key, param in net.params.items():
-                param -= lr * grad[key]  # in place: the layers see it
-        else:
-            optimizer.update(net.params, grad)
-
-        done = i + 1
-        if done % eval_every == 0 or done == iters:
-            eval_start = time.perf_counter()
-            history.eval_iters.append(done)
-            history.train_acc.append(net.accuracy(x_train, t_train))
-            history.test_acc.append(net.accuracy(x_test, t_test))
-            history.eval_seconds += time.perf_counter() - eval_start
+        if (i + 1) % eval_every == 0 or i + 1 == iters:
+            _evaluate(net, history, i + 1, x_train, t_train, x_test, t_test)
             if progress:
                 steps.set_postfix(loss=f"{loss:.3f}",
                                   train_acc=f"{history.train_acc[-1]:.3f}",
@@ -140,3 +116,45 @@ def train(net, x_train, t_train, x_test, t_test, iters=10000,
     if progress:
         steps.close()
     return history
+
+
+def _step(net, optimizer, x_batch, t_batch):
+    """One gradient step on a batch; returns the batch's loss."""
+    grad = net.gradient(x_batch, t_batch)
+    # Our nets remember the loss of that forward pass; others pay for a
+    # second one.
+    loss = getattr(net, "last_loss", None)
+    if loss is None:
+        loss = net.loss(x_batch, t_batch)
+    optimizer.update(net.params, grad)  # in place: the layers see it
+    return float(loss)
+
+
+def _evaluate(net, history, done, x_train, t_train, x_test, t_test):
+    """Record train and test accuracy after ``done`` iterations."""
+    eval_start = time.perf_counter()
+    history.eval_iters.append(done)
+    history.train_acc.append(net.accuracy(x_train, t_train))
+    history.test_acc.append(net.accuracy(x_test, t_test))
+    history.eval_seconds += time.perf_counter() - eval_start
+
+
+def _diverged(loss, i, optimizer, history):
+    """The DivergedError for a loss that became NaN or infinite."""
+    lr = getattr(optimizer, "lr", None)
+    if i == 0:
+        why = ("before any update, so the learning rate is not the "
+               "cause: look for NaN or huge values in the network's "
+               "initial weights (net.params).")
+    elif isinstance(lr, numbers.Real):
+        why = (f"with lr={lr}.  The steps are too large: try a smaller "
+               f"learning rate, e.g. lr={lr / 10:g}.")
+    else:
+        why = "The steps are too large: try a smaller learning rate."
+    return DivergedError(f"train: the loss became {loss} at iteration {i} "
+                         f"(counting from 0) {why}", i, history)
+
+
+def _progress_bar(iters):
+    from tqdm import tqdm  # plain tqdm: text on stderr, no widget
+    return tqdm(range(iters), desc="train")

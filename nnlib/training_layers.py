@@ -9,17 +9,10 @@ backward needs, ``backward(dout)`` returns ``dx`` and never writes into
 
 import numpy as np
 
-from nnlib.layers import _check_dout, _require_forward
+from nnlib.checks import Layer, check_number
 
 
-def _as_float(x, dtype=None):
-    x = np.asarray(x)
-    if dtype is not None:
-        return x.astype(dtype, copy=False)
-    return x if x.dtype.kind == "f" else x.astype(float)
-
-
-class Dropout:
+class Dropout(Layer):
     """Inverted dropout: while training, each unit is switched off with
     probability ``dropout_ratio``.
 
@@ -43,41 +36,36 @@ class Dropout:
     """
 
     def __init__(self, dropout_ratio=0.5, seed=None):
-        if not 0 <= dropout_ratio < 1:
-            raise ValueError(
-                f"Dropout: dropout_ratio is the fraction of units dropped "
-                f"and must be in [0, 1); got {dropout_ratio}.")
-        self.dropout_ratio = dropout_ratio
+        check_number("Dropout", "dropout_ratio", dropout_ratio, "in [0, 1)")
         self.keep = 1.0 - dropout_ratio  # p, the probability to keep
         self.rng = np.random.default_rng(seed)
         self.freeze_mask = False
         self.mask = None     # True where a unit is kept, x's shape
         self.train = None    # the mode of the latest forward
-        self.shape = None    # the latest input's shape, for dout
 
     def forward(self, x, train=True):
-        x = _as_float(x)
-        self.train, self.shape = bool(train), x.shape
+        self.train = train
         if not train:
             return x
-        if not (self.freeze_mask and self.mask is not None
-                and self.mask.shape == x.shape):
-            self.mask = self.rng.random(x.shape) < self.keep
-        out = x * self.mask
-        out /= self.keep  # in place: x's dtype is kept
-        return out
+        self.mask = self.new_mask(np.shape(x))
+        return x * self.mask / self.keep
 
     def backward(self, dout):
-        _require_forward(self, self.train)
-        _check_dout(self, dout, self.shape)
+        self.require_forward(self.train)
         if not self.train:
-            return np.array(dout, copy=True)
-        dx = dout * self.mask
-        dx /= self.keep
-        return dx
+            return np.array(dout)  # a copy: dout stays the caller's
+        self.check_dout(dout, self.mask)
+        return dout * self.mask / self.keep
+
+    def new_mask(self, shape):
+        """A random mask of ``shape``, or the latest one while
+        freeze_mask is set and its shape fits."""
+        if self.freeze_mask and np.shape(self.mask) == shape:
+            return self.mask
+        return self.rng.random(shape) < self.keep
 
 
-class BatchNormalization:
+class BatchNormalization(Layer):
     """Normalise each feature over the batch, then scale and shift it.
 
     gamma, beta: (D,) the learned scale and shift (held, not copied: an
@@ -110,9 +98,8 @@ class BatchNormalization:
             raise ValueError(
                 f"BatchNormalization: gamma and beta must both be (D,); "
                 f"got gamma {gamma.shape} and beta {beta.shape}.")
-        if not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNormalization: momentum must be in "
-                             f"[0, 1], got {momentum}.")
+        check_number("BatchNormalization", "momentum", momentum,
+                     "in [0, 1]")
         self.gamma = gamma
         self.beta = beta
         self.dtype = gamma.dtype if gamma.dtype.kind == "f" else \
@@ -130,7 +117,8 @@ class BatchNormalization:
     def _running(self, given, start, name):
         if given is None:
             return np.full(self.gamma.shape, start, dtype=self.dtype)
-        given = _as_float(given, self.dtype)  # held if already that dtype
+        # Held, not copied, if it already has that dtype.
+        given = np.asarray(given).astype(self.dtype, copy=False)
         if given.shape != self.gamma.shape:
             raise ValueError(
                 f"BatchNormalization: {name} has shape {given.shape}; it "
@@ -138,15 +126,9 @@ class BatchNormalization:
         return given
 
     def forward(self, x, train=True):
-        x = _as_float(x, self.dtype)
-        d = self.gamma.shape[0]
-        if x.ndim < 2 or x[0].size != d:
-            raise ValueError(
-                f"BatchNormalization: x has shape {x.shape} but gamma has "
-                f"{d} features; x must be (N, {d}) (or (N, ...) with {d} "
-                f"values per sample).")
-        self.x_shape = x.shape
-        x = x.reshape(len(x), d)
+        x_shape = np.shape(x)
+        x = self.as_rows(x, self.gamma)  # (N, D) in gamma's float dtype
+        self.x_shape = x_shape
 
         if train:
             mu = x.mean(axis=0)
@@ -166,8 +148,7 @@ class BatchNormalization:
         return out.reshape(self.x_shape)
 
     def backward(self, dout):
-        _require_forward(self, self.cache)
-        _check_dout(self, dout, self.x_shape)
+        self.check_dout(dout, self.x_shape)
         train, xc, std, xn = self.cache
         n = len(xc)
         dout = np.reshape(dout, xn.shape)

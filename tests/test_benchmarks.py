@@ -74,6 +74,7 @@ def test_tuned_training_follows_nnlib_batch_for_batch():
     assert losses[-1] < losses[0]
 
 
+@pytest.mark.slow
 def test_benchmark_script_runs():
     """A short run prints every figure; its numbers are not checked."""
     result = subprocess.run(

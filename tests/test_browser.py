@@ -454,8 +454,8 @@ def test_chapter_one_stepper_shows_each_steps_values(
         browser, site, index, builder_name):
     # Click through a stepper of the static page, step by step, and read
     # each step's caption: it must be the one nnlib traced, values and all.
-    import nnlib.examples
-    graph = getattr(nnlib.examples, builder_name)()
+    import nnlib.book.examples
+    graph = getattr(nnlib.book.examples, builder_name)()
     page, visit = open_page(browser, site,
                             Path("book/01_computational_graphs.html"))
     try:

@@ -311,6 +311,33 @@ def test_unreachable_mirrors_fall_back_to_the_sample(cache, monkeypatch,
     assert list(cache.glob("*.gz")) == []
 
 
+@pytest.mark.parametrize("from_env", [True, False])
+def test_a_cache_folder_that_cannot_be_written_is_named(
+        cache, server, monkeypatch, capsys, tmp_path, from_env):
+    # A folder below a file cannot be made, even by root.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    folder = blocker / "mnist"
+    if from_env:
+        monkeypatch.setenv("NNLIB_DATA", str(folder))
+    else:
+        monkeypatch.delenv("NNLIB_DATA")
+        monkeypatch.setattr(data, "cache_dir", lambda: folder)
+    (x, t), _ = data.load_mnist()
+    assert data.last_source.kind == "sample" and x.shape == (4000, 784)
+    said = capsys.readouterr().out
+    assert data.describe_source() in said
+    assert f"the folder {folder} given by NNLIB_DATA" in said or \
+        not from_env
+    expected = ("set NNLIB_DATA to a folder you can write, or unset it"
+                if from_env else
+                f"the cache folder {folder} cannot be written (Not a "
+                f"directory): set NNLIB_DATA to a folder you can write")
+    assert expected in said
+    assert "could not be downloaded" not in said
+    assert server.requests == []
+
+
 def test_offline_flag_gives_the_sample_without_network(cache, server,
                                                        monkeypatch):
     monkeypatch.setenv("NNLIB_OFFLINE", "1")

@@ -6,7 +6,7 @@ import inspect
 import numpy as np
 import pytest
 
-from nnlib import examples
+from nnlib.book import examples
 from nnlib.functions import cross_entropy_error, softmax
 from nnlib.gradient import numerical_gradient
 from nnlib.layers import Affine, Sigmoid
@@ -260,7 +260,7 @@ def test_batchnorm_stepper_stays_under_150_kb():
     # The measure of tests/test_widgets.py: the state a page embeds.
     import json
     from ipywidgets.embed import dependency_state
-    from nnlib.widgets import stepper
+    from nnlib.book.stepper import stepper
     state = dependency_state(stepper(examples.batchnorm_graph),
                              drop_defaults=False)
     assert len(json.dumps(state, ensure_ascii=False).encode()) < 150 * 1024

@@ -1,10 +1,10 @@
-"""nnlib.exercises: the checks behind the chapters' exercises."""
+"""nnlib.book.exercises: the checks behind the chapters' exercises."""
 
 import numpy as np
 import pytest
 
-from nnlib.exercises import Verdict, check_backward, check_values
-from nnlib.graph import AddLayer, MulLayer
+from nnlib.book.exercises import Verdict, check_backward, check_values
+from nnlib.book.nodes import AddLayer, MulLayer
 from nnlib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 
 

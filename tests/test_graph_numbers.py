@@ -3,7 +3,7 @@ the article's reference numbers, forward and backward."""
 
 import pytest
 
-from nnlib.graph import AddLayer, MulLayer
+from nnlib.book.nodes import AddLayer, MulLayer
 
 
 def test_apples():

@@ -290,9 +290,9 @@ def test_prose_shows_stored_numbers_before_any_run(browser, lab):
 
 
 def test_first_stepper_shows_the_traced_captions(chapter):
-    import nnlib.examples
+    import nnlib.book.examples
     page, _, _ = chapter
-    graph = nnlib.examples.apple_graph()
+    graph = nnlib.book.examples.apple_graph()
     stepper = page.locator(STEPPER).first
     bring_into_view(page, stepper)
     assert_steps_show_captions(page, stepper, graph)
@@ -302,9 +302,9 @@ def test_first_stepper_shows_the_traced_captions(chapter):
 def test_input_panel_retraces_with_the_kernel(chapter):
     # Only a live notebook has this: a new tax in the stepper's input
     # panel re-traces the graph in Python and redraws every step.
-    import nnlib.examples
+    import nnlib.book.examples
     page, _, _ = chapter
-    graph = nnlib.examples.apple_graph(tax=1.2)
+    graph = nnlib.book.examples.apple_graph(tax=1.2)
     last_caption = " ".join(graph.steps[-1].caption.split())
     stepper = page.locator(STEPPER).filter(
         has=page.locator(".widget-accordion")).first

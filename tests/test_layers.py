@@ -114,13 +114,15 @@ def test_affine_on_a_batch_has_gradients_of_the_parameter_shapes():
     np.testing.assert_array_equal(layer.db, np.full(5, 4.0))
 
 
-def test_affine_one_sample():
+def test_affine_takes_one_sample_as_a_batch_of_one():
     W = np.arange(6.0).reshape(3, 2)
     layer = Affine(W, np.array([1.0, -1.0]))
-    y = layer.forward(np.array([1.0, 0.0, 2.0]))
-    np.testing.assert_array_equal(y, [1 + 8, -1 + 11])
-    dx = layer.backward(np.array([1.0, 2.0]))
-    np.testing.assert_array_equal(dx, W @ [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"Affine.*\(3,\).*reshape\(1, -1\)"):
+        layer.forward(np.array([1.0, 0.0, 2.0]))
+    y = layer.forward(np.array([[1.0, 0.0, 2.0]]))
+    np.testing.assert_array_equal(y, [[1 + 8, -1 + 11]])
+    dx = layer.backward(np.array([[1.0, 2.0]]))
+    np.testing.assert_array_equal(dx, [W @ [1.0, 2.0]])
     np.testing.assert_array_equal(layer.dW, np.outer([1, 0, 2], [1, 2]))
     np.testing.assert_array_equal(layer.db, [1.0, 2.0])
 

@@ -237,7 +237,7 @@ def test_bad_arguments_are_clear_errors():
         MultiLayerNet(5, [4], 3, activation="tanh")
     with pytest.raises(TypeError, match=r"list of layer sizes.*\[4\]"):
         MultiLayerNet(5, 4, 3)
-    with pytest.raises(ValueError, match=r"hidden size.*0"):
+    with pytest.raises(ValueError, match=r"hidden_size_list\[1\].*0"):
         MultiLayerNet(5, [4, 0], 3)
     with pytest.raises(ValueError, match=r"'xavier' or 'he'.*'kaiming'"):
         MultiLayerNet(5, [4], 3, weight_init_std="kaiming")

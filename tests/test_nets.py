@@ -150,6 +150,24 @@ def test_bad_options_are_clear_errors():
         TwoLayerNet(6, 4, 3, dtype=np.int32)
 
 
+@pytest.mark.parametrize("sizes, message", [
+    (("784", 50, 10), r"TwoLayerNet: input_size must be a whole number >= "
+                      r"1, got '784'; write input_size=784, without quotes"),
+    ((784, 50.5, 10), r"hidden_size must be a whole number >= 1, got 50\.5;"
+                      r" round it, e.g\. hidden_size=50"),
+    ((784, -5, 10), r"hidden_size must be a whole number >= 1, got -5\."),
+    ((784, 0, 10), r"hidden_size must be a whole number >= 1, got 0\."),
+    ((784, 50, True), r"output_size must be a whole number >= 1, got True"),
+])
+def test_layer_sizes_must_be_whole_numbers(sizes, message):
+    with pytest.raises(ValueError, match=message):
+        TwoLayerNet(*sizes)
+    with pytest.raises(ValueError, match=message.replace(
+            "TwoLayerNet", "MultiLayerNet").replace("hidden_size",
+                                                    r"hidden_size_list\[0\]")):
+        MultiLayerNet(sizes[0], [sizes[1]], sizes[2])
+
+
 @pytest.mark.parametrize("make_net", [
     lambda dtype: TwoLayerNet(4, 3, 2, dtype=dtype),
     lambda dtype: MultiLayerNet(4, [3], 2, dtype=dtype),

@@ -6,7 +6,7 @@ import nnlib
 
 # Where each public name is defined; the package must hand out that object.
 HOME = {
-    "nnlib.graph": ["MulLayer", "AddLayer"],
+    "nnlib.book.nodes": ["MulLayer", "AddLayer"],
     "nnlib.functions": ["sigmoid", "relu", "softmax", "cross_entropy_error"],
     "nnlib.layers": ["Relu", "Sigmoid", "Affine", "SoftmaxWithLoss"],
     "nnlib.gradient": ["numerical_gradient", "gradient_check"],

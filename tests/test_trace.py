@@ -4,10 +4,11 @@ a value used twice adds up its gradients, steps come in order."""
 import numpy as np
 import pytest
 
-from nnlib.graph import (AddLayer, ExpLayer, MulConstLayer, MulLayer,
+from nnlib.book.nodes import (AddLayer, ExpLayer, MulConstLayer, MulLayer,
                          SquareLayer, SumLayer)
 from nnlib.layers import Sigmoid
-from nnlib.trace import Graph, Tracer, format_value
+from nnlib.book.formatting import format_value
+from nnlib.book.trace import Graph, Tracer, backward_order
 
 
 def slope(f, x, h=1e-5):
@@ -221,3 +222,47 @@ def test_captions_say_when_a_broadcast_input_sums_its_gradient():
     assert "summed over the entries g multiplied" in captions["g"]
     assert graph.grad("b") == pytest.approx(3.0)
     assert graph.grad("g") == pytest.approx(6.0)
+
+
+# The order a reader meets the gradients in each of the book's graphs:
+# column by column from the output, each column top to bottom (nodes
+# further from the inputs first, then in call order).
+BACKWARD_ORDER = {
+    "apple_graph": ["price", "apple_price", "tax", "apple", "apple_num"],
+    "fruit_graph": ["price", "all_price", "tax", "apple_price",
+                    "orange_price", "apple", "apple_num", "orange",
+                    "orange_num"],
+    "sigmoid_graph": ["y", "1+exp(-x)", "exp(-x)", "-x", "x"],
+    "affine_graph": ["Y", "XW", "b", "X", "W"],
+    "batchnorm_graph": ["y", "gamma·xn", "beta", "xn", "gamma", "xc", "std",
+                        "var+eps", "var", "xc²", "xc", "x", "mu", "x"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BACKWARD_ORDER))
+def test_backward_steps_come_in_reading_order(name):
+    from nnlib.book import examples
+    graph = getattr(examples, name)()
+    order = [s.edge.src.name for s in graph.steps if s.kind == "backward"]
+    assert order == BACKWARD_ORDER[name]
+
+
+def test_a_node_fed_only_by_inputs_waits_for_the_deeper_ones():
+    # c is called before b but sits nearer the inputs than b's feeder.
+    tr = Tracer()
+    x = tr.input("x", 1.0)
+    a = tr.call(ExpLayer(), x, name="a")
+    c = tr.call(MulConstLayer(2), x, name="c")
+    b = tr.call(SquareLayer(), a, name="b")
+    out = tr.call(SumLayer(), b, c, name="out")
+    graph = tr.backward(out)
+    assert [n.label for n in backward_order(graph.nodes)] == [
+        "out", "b", "a", "c"]
+
+
+def test_a_value_that_overflows_is_a_clear_error():
+    tr = Tracer()
+    x = tr.input("x", 1000.0)
+    with pytest.raises(ValueError, match=r"the exp node e is inf for "
+                       r"x = 1000: .*too large.*Choose inputs nearer 0"):
+        tr.call(ExpLayer(), x, name="e")

@@ -139,8 +139,53 @@ def test_bad_arguments_are_clear_errors():
     net = TwoLayerNet(2, 4, 3, seed=0)
     with pytest.raises(ValueError, match=r"x_train has 20.*t_train has 5"):
         train(net, x, t[:5], x, t)
-    with pytest.raises(ValueError, match="lr > 0"):
+    with pytest.raises(ValueError, match="lr must be a number > 0, got 0"):
         train(net, x, t, x, t, lr=0)
+
+
+@pytest.mark.parametrize("option, message", [
+    ({"lr": "0.1"}, r"train: lr must be a number > 0, got '0\.1' "
+                    r"\(a number, not the text '0\.1'\)"),
+    ({"lr": float("nan")}, r"lr must be a number > 0, got nan"),
+    ({"iters": 10.5}, r"train: iters must be a whole number >= 0, got "
+                      r"10\.5; round it, e.g\. iters=10"),
+    ({"iters": "100"}, r"iters=100, without quotes"),
+    ({"batch_size": 0}, r"batch_size must be a whole number >= 1, got 0"),
+    ({"eval_every": 0}, r"eval_every must be a whole number >= 1, got 0"),
+])
+def test_bad_options_name_the_argument_and_the_fix(option, message):
+    x, t = blobs(20, seed=10)
+    net = TwoLayerNet(2, 4, 3, seed=0)
+    before = {key: value.copy() for key, value in net.params.items()}
+    with pytest.raises(ValueError, match=message):
+        train(net, x, t, x, t, **option)
+    for key, value in net.params.items():  # nothing was trained
+        np.testing.assert_array_equal(value, before[key])
+
+
+@pytest.mark.parametrize("where", ["x_train", "t_train", "x_test"])
+def test_nan_in_the_data_is_named_before_any_step(where):
+    x, t = blobs(20, seed=11)
+    data = {"x_train": x.copy(), "t_train": np.eye(3)[t],
+            "x_test": x.copy(), "t_test": np.eye(3)[t]}
+    data[where][7, 1] = np.nan
+    net = TwoLayerNet(2, 4, 3, seed=0)
+    with pytest.raises(ValueError, match=rf"train: {where} holds 1 NaN or "
+                       rf"infinite value\(s\), the first at row 7.*"
+                       rf"np\.nan_to_num\({where}\)"):
+        train(net, data["x_train"], data["t_train"], data["x_test"],
+              data["t_test"], iters=5, batch_size=4)
+
+
+def test_a_loss_that_is_nan_from_the_start_does_not_blame_lr():
+    x, t = blobs(20, seed=14)
+    net = TwoLayerNet(2, 4, 3, seed=0)
+    net.params["W2"][0, 0] = np.nan
+    with pytest.raises(DivergedError, match=r"iteration 0 .*before any "
+                       r"update, so the learning rate is not the cause.*"
+                       r"net\.params") as caught:
+        train(net, x, t, x, t, iters=5, batch_size=20)
+    assert "smaller learning rate" not in str(caught.value)
 
 
 def test_learns_the_offline_mnist_sample(monkeypatch):

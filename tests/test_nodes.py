@@ -1,11 +1,11 @@
-"""Every node layer of nnlib.graph: backward against central differences,
+"""Every node layer of nnlib.book.nodes: backward against central differences,
 broadcasting, and clear errors."""
 
 import numpy as np
 import pytest
 
 from nnlib.gradient import numerical_gradient
-from nnlib.graph import (AddConstLayer, AddLayer, DivLayer, DotLayer,
+from nnlib.book.nodes import (AddConstLayer, AddLayer, DivLayer, DotLayer,
                          ExpLayer, LogLayer, MeanLayer, MulConstLayer,
                          MulLayer, ReciprocalLayer, SqrtLayer, SquareLayer,
                          SubLayer, SumLayer, reduce_to_shape)

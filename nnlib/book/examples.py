@@ -2,7 +2,7 @@
 
 Every builder runs nnlib's own node layers through a Tracer and returns
 the Graph with forward values and gradients, ready for
-``nnlib.draw.graph_svg`` or ``nnlib.widgets.stepper``::
+``nnlib.book.svg.graph_svg`` or ``nnlib.book.stepper.stepper``::
 
     g = apple_graph()
     g.value("price"), g.grad("apple")     # 220.00000000000003, 2.2
@@ -13,11 +13,12 @@ article's numbers where it gives some.
 
 import numpy as np
 
-from nnlib.graph import (AddConstLayer, AddLayer, DivLayer, DotLayer,
-                         ExpLayer, LogLayer, MeanLayer, MulConstLayer,
-                         MulLayer, ReciprocalLayer, SqrtLayer, SquareLayer,
-                         SubLayer, SumLayer)
-from nnlib.trace import Tracer, format_value
+from nnlib.book.formatting import format_value
+from nnlib.book.nodes import (AddConstLayer, AddLayer, DivLayer, DotLayer,
+                              ExpLayer, LogLayer, MeanLayer, MulConstLayer,
+                              MulLayer, ReciprocalLayer, SqrtLayer,
+                              SquareLayer, SubLayer, SumLayer)
+from nnlib.book.trace import Tracer
 
 
 def apple_graph(apple=100, apple_num=2, tax=1.1):
@@ -182,8 +183,8 @@ def batchnorm_graph(x=(1.0, 2.0, 3.0, 6.0), gamma=2.0, beta=0.5,
     shift; eps: as in nnlib.training_layers.BatchNormalization.  The
     nodes: mu = mean(x), xc = x − mu, xc², var = mean(xc²), var + eps,
     std = sqrt(var + eps), xn = xc / std, gamma·xn, y = gamma·xn + beta.
-    Vectors are written out on the edges, and each step's caption gives
-    the node's local rule with its numbers.
+    Vectors of N numbers are short enough to write out, on the edges and
+    in the captions.
     """
     x = np.asarray(x, dtype=float)
     dout = np.asarray(dout, dtype=float)
@@ -193,7 +194,7 @@ def batchnorm_graph(x=(1.0, 2.0, 3.0, 6.0), gamma=2.0, beta=0.5,
                          f"{len(np.ravel(dout))} values.")
     n = len(x)
     tr = Tracer(f"Batch normalization of one feature over a batch "
-                f"of {n}")
+                f"of {n}", write_arrays=True)
     xs = tr.input("x", x)
     g = tr.input("gamma", float(gamma))
     b = tr.input("beta", float(beta))
@@ -201,104 +202,10 @@ def batchnorm_graph(x=(1.0, 2.0, 3.0, 6.0), gamma=2.0, beta=0.5,
     xc = tr.call(SubLayer(), xs, mu, name="xc")
     sq = tr.call(SquareLayer(), xc, name="xc²")
     var = tr.call(MeanLayer(), sq, name="var")
-    var_eps = tr.call(AddConstLayer(eps), var, name="var+eps", symbol="+ε")
+    var_eps = tr.call(AddConstLayer(eps), var, name="var+eps", symbol="+ε",
+                      note="ε keeps the square root away from 0")
     std = tr.call(SqrtLayer(), var_eps, name="std")
     xn = tr.call(DivLayer(), xc, std, name="xn")
     gxn = tr.call(MulLayer(), xn, g, name="gamma·xn")
     y = tr.call(AddLayer(), gxn, b, name="y")
-    graph = tr.backward(y, dout, grad_label="dout")
-    _batchnorm_captions(graph, n, eps)
-    # Vectors of N numbers are short enough to write on the edges; a
-    # value used twice (x, xc) sends back a different gradient on each
-    # edge, so those keep their names (dx, dxc) and the captions say.
-    for var in graph._vars.values():
-        if np.ndim(var.value) > 0:
-            var.label = format_value(var.value)
-            if len(var.uses) == 1:
-                var.grad_label = format_value(var.grad)
-    return graph
-
-
-
-# What each node of batchnorm_graph does, forward and backward, with the
-# numbers filled in by _batchnorm_captions.  Keys: the node's result,
-# and for backward also the input's position (0 = first).
-_BN_FORWARD = {
-    "mu": "the mean over the batch, ({sum_x}) / {n} → mu = {mu}",
-    "xc": "x − mu = {x} − {mu} → xc = {xc}",
-    "xc²": "each entry squared → xc² = {sq}",
-    "var": "the mean of xc², ({sum_sq}) / {n} → var = {var}",
-    "var+eps": "var + ε = {var} + {eps}, which keeps the square root "
-               "away from 0 → var+eps = {var_eps}",
-    "std": "√(var+eps) → std = {std}",
-    "xn": "xc / std = {xc} / {std} → xn = {xn}",
-    "gamma·xn": "gamma × xn = {gamma} × {xn} → {gxn}",
-    "y": "gamma·xn + beta, beta added to every entry → y = {y}",
-}
-_BN_BACKWARD = {
-    ("y", 0): "passes dout on unchanged → d(gamma·xn) = {grad}",
-    ("y", 1): "beta was added to all {n} entries, so its gradient is "
-              "the sum of dout, {sum_up} → dbeta = {grad}",
-    ("gamma·xn", 0): "× swaps its inputs: upstream × gamma = {up} × "
-                     "{gamma} → dxn = {grad}",
-    ("gamma·xn", 1): "× swaps its inputs, and gamma multiplied all {n} "
-                     "entries: Σ upstream × xn → dgamma = {grad}",
-    ("xn", 0): "∂(xc/std)/∂xc = 1/std: upstream / std = {up} / {std} "
-               "→ dxc (first path) = {grad}",
-    ("xn", 1): "∂(xc/std)/∂std = −xc/std², and std divided all {n} "
-               "entries: −Σ upstream·xc / std² → dstd = {grad}",
-    ("std", 0): "∂√u/∂u = 1/(2√u) = 1/(2·std): {up} / (2 × {std}) "
-                "→ d(var+eps) = {grad}",
-    ("var+eps", 0): "passes upstream {up} on unchanged → dvar = {grad}",
-    ("var", 0): "each entry had weight 1/{n} in the mean: upstream / {n} "
-                "to every entry → d(xc²) = {grad}",
-    ("xc²", 0): "∂(xc²)/∂xc = 2·xc: upstream × 2 × {xc} → dxc (second "
-                "path) = {grad}",
-    ("xc", 0): "∂(x − mu)/∂x = 1: upstream passes on unchanged → dx "
-               "(first path) = {grad}",
-    ("xc", 1): "∂(x − mu)/∂mu = −1, and mu was subtracted from all {n} "
-               "entries: minus the sum of upstream → dmu = {grad}",
-    ("mu", 0): "each x had weight 1/{n} in the mean: dmu / {n} = {up} / "
-               "{n} to every entry → dx (second path) = {grad}",
-}
-
-
-def _sum_text(values):
-    """[1, -2, 3] -> "1 − 2 + 3"."""
-    return " + ".join(format_value(a) for a in values).replace("+ −", "− ")
-
-
-def _batchnorm_captions(graph, n, eps):
-    """Give every step of batchnorm_graph its node's rule and numbers."""
-    names = {"x": "x", "mu": "mu", "xc": "xc", "sq": "xc²", "var": "var",
-             "var_eps": "var+eps", "std": "std", "xn": "xn",
-             "gamma": "gamma", "gxn": "gamma·xn", "y": "y"}
-    numbers = {key: format_value(graph.value(name))
-               for key, name in names.items()}
-    numbers.update(n=n, eps=f"{eps:g}".replace("-", "−"),
-                   sum_x=_sum_text(graph.value("x")),
-                   sum_sq=_sum_text(graph.value("xc²")))
-    arrived = {}    # name -> the gradients that reached it so far
-    for step in graph.steps:
-        if step.kind == "forward":
-            rule = _BN_FORWARD[step.node.label].format(**numbers)
-            step.caption = f"{step.node.op} node, forward: {rule}"
-            continue
-        edge = step.edge
-        if edge.dst is None:        # the start, at the output
-            step.caption = (f"Backward starts at y: upstream dout = "
-                            f"{format_value(edge.grad)} arrives.")
-            continue
-        up = edge.dst.output.grad
-        rule = _BN_BACKWARD[edge.dst.label, edge.slot].format(
-            up=format_value(up), grad=format_value(edge.grad),
-            sum_up=_sum_text(up) if np.ndim(up) else "", **numbers)
-        step.caption = f"{edge.dst.op} node, backward: {rule}"
-        src = edge.src
-        paths = arrived.setdefault(src.name, [])
-        paths.append(edge.grad)
-        if len(src.uses) > 1 and len(paths) == len(src.uses):
-            added = " + ".join(format_value(p) for p in paths)
-            step.caption += (f"; {src.name} is used {len(paths)} times, "
-                             f"so its gradient adds up: {added} = "
-                             f"{format_value(src.grad)}")
+    return tr.backward(y, dout, grad_label="dout")

@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from nnlib import examples
-from nnlib.draw import graph_svg, shared_svgs
-from nnlib.graph import ExpLayer, MulLayer
-from nnlib.trace import Tracer
+from nnlib.book import examples
+from nnlib.book.svg import graph_svg, shared_svgs
+from nnlib.book.nodes import ExpLayer, MulLayer
+from nnlib.book.trace import Tracer
 
 SVG = "{http://www.w3.org/2000/svg}"
 BUILDERS = [examples.apple_graph, examples.fruit_graph,
@@ -55,28 +55,53 @@ def test_same_graph_same_text(builder):
     assert graph_svg(builder()) == graph_svg(builder())
 
 
-def _digest():
-    """A hash of every picture of every example (run in a subprocess)."""
+def digest(builder):
+    """A hash of every picture of one example graph: each step's
+    graph_svg, the finished graph, and the shared pictures."""
     h = hashlib.sha256()
-    for builder in BUILDERS:
-        graph = builder()
-        for step in [None] + list(range(len(graph.steps))):
-            h.update(graph_svg(graph, step).encode())
-        base, pictures = shared_svgs(graph)
-        h.update(base.encode())
-        for picture in pictures:
-            h.update(picture.encode())
-    return h.hexdigest()
+    graph = builder()
+    for step in [None] + list(range(len(graph.steps))):
+        h.update(graph_svg(graph, step).encode())
+    base, pictures = shared_svgs(graph)
+    h.update(base.encode())
+    for picture in pictures:
+        h.update(picture.encode())
+    return h.hexdigest()[:16]
+
+
+def all_digests():
+    """Every example's digest (also run in a subprocess)."""
+    return {builder.__name__: digest(builder)
+            for builder in BUILDERS + [examples.batchnorm_graph]}
+
+
+# The pictures as they were checked by eye.  A change to the drawing
+# changes these: look at the new pictures (make book), then copy the
+# digests the failing test prints.
+DIGESTS = {
+    "apple_graph": "655e974bf57258a9",
+    "fruit_graph": "6abc558ecf9171c4",
+    "unary_graph": "52e3bb8944f401ca",
+    "square_of_sum_graph": "99664ccacab49f1c",
+    "sigmoid_graph": "910251ee8fc3bb80",
+    "softmax_loss_graph": "75c81883781b0b2b",
+    "affine_graph": "2c25e8cc2a49df9e",
+    "batchnorm_graph": "52ab0b930b162e75",
+}
+
+
+def test_every_examples_pictures_are_as_checked():
+    assert all_digests() == DIGESTS
 
 
 def test_identical_in_another_process():
     code = ("import sys; sys.path.insert(0, 'tests'); "
-            "import test_draw; print(test_draw._digest())")
+            "import test_svg; print(test_svg.all_digests())")
     other = subprocess.run([sys.executable, "-c", code], check=True,
                            capture_output=True, text=True,
                            env={"PYTHONHASHSEED": "123"},
                            cwd=__file__.rsplit("/tests/", 1)[0])
-    assert other.stdout.strip() == _digest()
+    assert other.stdout.strip() == str(all_digests())
 
 
 def test_no_random_ids_or_dates():

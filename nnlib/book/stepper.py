@@ -25,7 +25,8 @@ import ipywidgets as widgets
 import numpy as np
 from ipywidgets.widgets.widget_string import HTMLStyle
 
-from nnlib.draw import graph_svg, shared_svgs
+from nnlib.book.layout import Layout
+from nnlib.book.svg import graph_svg, shared_svgs
 
 PANEL_TITLE = "Change the inputs (live notebook only)"
 # Lets a step's box be narrower than its picture, which then scrolls.
@@ -93,8 +94,9 @@ def frame_stepper(frames, shared="", interval=500):
 class Stepper(FrameStepper):
     """The widget that stepper() returns: a FrameStepper of graph steps.
 
-    graph: the Graph on show.  panel: the Accordion of input controls, or
-    None.  Where widgets cannot be shown, it displays the finished graph.
+    graph: the Graph on show, and graph_layout its Layout.  panel: the
+    Accordion of input controls, or None.  Where widgets cannot be
+    shown, it displays the finished graph.
     """
 
     def _repr_mimebundle_(self, **kwargs):
@@ -103,8 +105,22 @@ class Stepper(FrameStepper):
         data["text/plain"] = (f"Stepper through {steps} steps: "
                               f"{self.graph.title}")
         # A viewer without widget support shows the finished graph.
-        data["image/svg+xml"] = graph_svg(self.graph)
+        data["image/svg+xml"] = graph_svg(self.graph,
+                                          layout=self.graph_layout)
         return data
+
+    def show(self, graph):
+        """Step through another graph (the panel's redraw)."""
+        layout = Layout(graph)
+        base, pictures = shared_svgs(graph, layout)
+        self.legend.value = FIT + base + LEGEND
+        old = self.stack.children
+        self.slider.value = min(self.slider.value, len(pictures) - 1)
+        self.stack.children = _step_widgets(graph, pictures, self.shared)
+        self.play.max = self.slider.max = len(pictures) - 1
+        self.graph, self.graph_layout = graph, layout
+        for child in old:
+            child.close()
 
 
 def step_html(graph, index, svg):
@@ -121,8 +137,9 @@ def step_html(graph, index, svg):
 def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
     """A step-through widget for a traced graph.
 
-    graph_or_builder: a Graph (from nnlib.trace or nnlib.examples), or a
-    function that returns one, such as ``nnlib.examples.apple_graph``;
+    graph_or_builder: a Graph (from nnlib.book.trace or
+    nnlib.book.examples), or a function that returns one, such as
+    ``nnlib.book.examples.apple_graph``;
     ``inputs`` are passed to it (``stepper(apple_graph, tax=1.2)``).
     controls: with a builder, add a collapsed panel of input boxes that
     re-trace the graph when changed (needs a live kernel).
@@ -134,24 +151,27 @@ def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
     else:
         if inputs or controls:
             raise TypeError("inputs and controls=True need a builder "
-                            "function such as nnlib.examples.apple_graph, "
-                            "not a finished Graph.")
+                            "function such as nnlib.book.examples."
+                            "apple_graph, not a finished Graph.")
         builder, graph = None, graph_or_builder
     if not hasattr(graph, "steps") or not graph.steps:
         raise TypeError(f"stepper needs a Graph with steps (from "
-                        f"nnlib.trace or nnlib.examples), got {graph!r}.")
+                        f"nnlib.book.trace or nnlib.book.examples), got "
+                        f"{graph!r}.")
+    layout = Layout(graph)
+    base, pictures = shared_svgs(graph, layout)
     # One layout and one style object shared by every step keep the
     # page light.
     shared = (widgets.Layout(width="100%"), HTMLStyle())
-    base, pictures = shared_svgs(graph)
     # What every step draws alike is held once, hidden, by the legend.
     box = _assemble(Stepper, _step_widgets(graph, pictures, shared),
                     widgets.HTML(FIT + base + LEGEND), interval)
-    box.graph, box.panel = graph, None
+    box.graph, box.graph_layout, box.shared = graph, layout, shared
+    box.panel = None
     if controls:
         if builder is None:
             raise TypeError("controls=True needs a builder function.")
-        box.panel = _controls(box, builder, inputs, shared)
+        box.panel = _controls(box, builder, inputs)
         if box.panel is not None:
             box.children = box.children + (box.panel,)
     return box
@@ -164,9 +184,11 @@ def _step_widgets(graph, pictures, shared):
             for i, svg in enumerate(pictures)]
 
 
-def _controls(box, builder, inputs, shared):
+def _controls(box, builder, inputs):
     """Input boxes for the builder's numeric arguments; each change
-    re-traces the graph and redraws every step (needs a kernel)."""
+    re-traces the graph and redraws every step (needs a kernel).  A
+    value that cannot be traced is said in the panel, naming the input;
+    the graph on show stays."""
     boxes = {}
     for name, param in inspect.signature(builder).parameters.items():
         value = inputs.get(name, param.default)
@@ -185,30 +207,22 @@ def _controls(box, builder, inputs, shared):
     status = widgets.HTML("")
 
     def redraw(change=None):
-        kwargs = dict(inputs)
         try:
-            for name, field in boxes.items():
-                if isinstance(field, widgets.Text):
-                    kwargs[name] = tuple(float(v) for v in
-                                         field.value.split(","))
-                else:
-                    kwargs[name] = field.value
+            kwargs = dict(inputs)
+            kwargs.update((name, _read(name, field))
+                          for name, field in boxes.items())
             graph = builder(**kwargs)
         except (ValueError, TypeError, ZeroDivisionError) as err:
+            said = str(err)
+            if change is not None and not said.startswith(
+                    change["owner"].description + ":"):
+                said = f"{change['owner'].description} = " \
+                       f"{change['new']}: {said}"
             status.value = (f"<span style='color:#c01c28'>"
-                            f"{escape(str(err))}</span>")
+                            f"{escape(said)}</span>")
             return
         status.value = ""
-        old = box.stack.children
-        last = len(graph.steps) - 1
-        box.slider.value = min(box.slider.value, last)
-        base, pictures = shared_svgs(graph)
-        box.legend.value = FIT + base + LEGEND
-        box.stack.children = _step_widgets(graph, pictures, shared)
-        box.play.max = box.slider.max = last
-        box.graph = graph
-        for child in old:
-            child.close()
+        box.show(graph)
 
     for field in boxes.values():
         field.observe(redraw, names="value")
@@ -217,3 +231,16 @@ def _controls(box, builder, inputs, shared):
         selected_index=None)
     panel.set_title(0, PANEL_TITLE)
     return panel
+
+
+def _read(name, field):
+    """The value of one input box: a number, or a tuple of numbers
+    written with commas."""
+    if not isinstance(field, widgets.Text):
+        return field.value
+    try:
+        return tuple(float(v) for v in field.value.split(","))
+    except ValueError:
+        raise ValueError(
+            f"{name}: {field.value!r} is not a list of numbers; write "
+            f"numbers separated by commas, such as 0.3, 2.9, 4.") from None

@@ -6,13 +6,14 @@ import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
 import ipywidgets as widgets
+import numpy as np
 from ipywidgets.widgets.widget_link import Link
 import pytest
 from ipywidgets.embed import dependency_state
 
-from nnlib import examples
-from nnlib.draw import graph_svg
-from nnlib.widgets import PANEL_TITLE, Stepper, frame_stepper, stepper
+from nnlib.book import examples
+from nnlib.book.svg import graph_svg
+from nnlib.book.stepper import PANEL_TITLE, Stepper, frame_stepper, stepper
 
 BUILDERS = [examples.apple_graph, examples.fruit_graph,
             examples.unary_graph, examples.square_of_sum_graph,
@@ -165,3 +166,41 @@ def test_frame_stepper_steps_through_any_html_frames():
 def test_frame_stepper_needs_frames():
     with pytest.raises(ValueError, match="at least one frame"):
         frame_stepper([])
+
+
+def panel_fields(box, kind):
+    return {w.description: w for w in walk(box.panel)
+            if isinstance(w, kind)}
+
+
+def panel_status(box):
+    return [w for w in walk(box.panel) if isinstance(w, widgets.HTML)][0]
+
+
+def test_text_that_is_not_numbers_names_the_input():
+    box = stepper(examples.softmax_loss_graph, controls=True)
+    before = box.graph
+    panel_fields(box, widgets.Text)["a"].value = "0.3, x, 4"
+    said = panel_status(box).value
+    assert "a: &#x27;0.3, x, 4&#x27; is not a list of numbers" in said \
+        or "a: '0.3, x, 4' is not a list of numbers" in said
+    assert "separated by commas" in said
+    assert "could not convert" not in said
+    assert box.graph is before
+
+
+def test_an_input_that_overflows_is_said_not_drawn_as_nan():
+    box = stepper(examples.sigmoid_graph, controls=True)
+    before, pictures = box.graph, [c.value for c in box.stack.children]
+    panel_fields(box, widgets.FloatText)["x"].value = -1000.0
+    said = panel_status(box).value
+    assert said.startswith("<span")
+    assert "x = -1000.0: the exp node exp(-x) is inf" in said
+    assert "Choose inputs nearer 0" in said
+    assert box.graph is before
+    assert [c.value for c in box.stack.children] == pictures
+    assert not any("nan" in p for p in pictures)
+    # A good value afterwards clears the message and redraws.
+    panel_fields(box, widgets.FloatText)["x"].value = 2.0
+    assert panel_status(box).value == ""
+    assert box.graph.value("y") == pytest.approx(1 / (1 + np.exp(-2.0)))

@@ -1,13 +1,16 @@
 """The nodes of a computational graph: ×, +, exp, log, /, ``**2``, dot, ...
 
-Each layer remembers in ``forward`` what its ``backward`` needs, and
-``backward(dout)`` turns the derivative arriving from the right (``dout``)
-into one derivative per input.  They work on Python numbers and on numpy
-arrays; when numpy broadcast an input to a larger shape, its gradient is
-summed back to the input's own shape.
+Each node layer does one operation.  It remembers in ``forward`` what
+its ``backward`` needs, and ``backward(dout)`` turns the derivative
+arriving from the right (``dout``) into one derivative per input.  They
+work on Python numbers and on numpy arrays; when numpy broadcast an
+input to a larger shape, its gradient is summed back to the input's own
+shape.  ``symbol`` is what a drawing writes in the node's circle.
 """
 
 import numpy as np
+
+from nnlib.checks import Layer
 
 
 def reduce_to_shape(grad, like):
@@ -34,7 +37,7 @@ def reduce_to_shape(grad, like):
     return grad.reshape(shape)
 
 
-class MulLayer:
+class MulLayer(Layer):
     """out = x * y.  Backward swaps the inputs: dx = dout*y, dy = dout*x."""
 
     symbol = "×"
@@ -49,15 +52,13 @@ class MulLayer:
         return x * y
 
     def backward(self, dout):
-        if self.x is None:
-            raise RuntimeError("MulLayer.backward called before forward: "
-                               "call forward(x, y) first.")
+        self.require_forward(self.x)
         dx = reduce_to_shape(dout * self.y, self.x)
         dy = reduce_to_shape(dout * self.x, self.y)
         return dx, dy
 
 
-class AddLayer:
+class AddLayer(Layer):
     """out = x + y.  Backward passes dout on unchanged to both inputs."""
 
     symbol = "+"
@@ -72,25 +73,10 @@ class AddLayer:
         return x + y
 
     def backward(self, dout):
-        if self.x is None:
-            raise RuntimeError("AddLayer.backward called before forward: "
-                               "call forward(x, y) first.")
+        self.require_forward(self.x)
         dx = reduce_to_shape(dout * 1, self.x)
         dy = reduce_to_shape(dout * 1, self.y)
         return dx, dy
-
-
-def _not_called(layer):
-    """The error for a backward that runs before its forward."""
-    name = type(layer).__name__
-    return RuntimeError(f"{name}.backward called before forward: "
-                        "call forward first, it keeps what backward needs.")
-
-
-def _require_positive(layer, x, why):
-    """Raise a clear error unless every entry of x is greater than 0."""
-    if np.any(np.asarray(x) <= 0):
-        raise ValueError(f"{type(layer).__name__}.forward got {x!r}: {why}")
 
 
 # The layers below are the other nodes of the article's graphs: sigmoid
@@ -99,7 +85,7 @@ def _require_positive(layer, x, why):
 # Sigmoid in nnlib.layers; several-input layers return a tuple.
 
 
-class MulConstLayer:
+class MulConstLayer(Layer):
     """out = c * x for a fixed number c (the article's "×−1" node).
 
     Backward: dx = dout * c.  The constant is part of the node, not an
@@ -117,7 +103,7 @@ class MulConstLayer:
         return dout * self.c
 
 
-class AddConstLayer:
+class AddConstLayer(Layer):
     """out = x + c for a fixed number c (the "+1" node of sigmoid).
 
     Backward: dx = dout, passed on unchanged like AddLayer's.
@@ -134,7 +120,7 @@ class AddConstLayer:
         return dout * 1
 
 
-class ExpLayer:
+class ExpLayer(Layer):
     """out = exp(x).  Backward: dx = dout * exp(x), i.e. dout * out."""
 
     symbol = "exp"
@@ -147,12 +133,11 @@ class ExpLayer:
         return self.out
 
     def backward(self, dout):
-        if self.out is None:
-            raise _not_called(self)
+        self.require_forward(self.out)
         return dout * self.out
 
 
-class LogLayer:
+class LogLayer(Layer):
     """out = log(x), the natural log.  Backward: dx = dout / x."""
 
     symbol = "log"
@@ -161,19 +146,18 @@ class LogLayer:
         self.x = None
 
     def forward(self, x):
-        _require_positive(self, x, "log needs inputs greater than 0 (add a "
-                          "small epsilon such as 1e-7 if a probability "
-                          "can be 0).")
+        self.check_positive(x, "log needs inputs greater than 0 (add a "
+                            "small epsilon such as 1e-7 if a probability "
+                            "can be 0).")
         self.x = x
         return np.log(x)
 
     def backward(self, dout):
-        if self.x is None:
-            raise _not_called(self)
+        self.require_forward(self.x)
         return dout / self.x
 
 
-class ReciprocalLayer:
+class ReciprocalLayer(Layer):
     """out = 1 / x (the article's "/" node).
 
     Backward: dx = dout * (−1 / x²) = dout * (−out²).
@@ -185,19 +169,16 @@ class ReciprocalLayer:
         self.out = None
 
     def forward(self, x):
-        if np.any(np.asarray(x) == 0):
-            raise ValueError(f"ReciprocalLayer.forward got {x!r}: "
-                             "1 / x needs x different from 0.")
+        self.check_nonzero(x, "1 / x")
         self.out = 1 / x
         return self.out
 
     def backward(self, dout):
-        if self.out is None:
-            raise _not_called(self)
+        self.require_forward(self.out)
         return dout * (-self.out ** 2)
 
 
-class SquareLayer:
+class SquareLayer(Layer):
     """out = x ** 2 (the ``**2`` node of z = (x + y)²).
 
     Backward: dx = dout * 2x.
@@ -213,12 +194,11 @@ class SquareLayer:
         return x ** 2
 
     def backward(self, dout):
-        if self.x is None:
-            raise _not_called(self)
+        self.require_forward(self.x)
         return dout * 2 * self.x
 
 
-class SumLayer:
+class SumLayer(Layer):
     """out = x1 + x2 + ... for any number of inputs (a "+" node).
 
     Backward passes dout on unchanged to every input, as AddLayer does
@@ -240,12 +220,11 @@ class SumLayer:
         return out
 
     def backward(self, dout):
-        if self.xs is None:
-            raise _not_called(self)
+        self.require_forward(self.xs)
         return tuple(reduce_to_shape(dout * 1, x) for x in self.xs)
 
 
-class DotLayer:
+class DotLayer(Layer):
     """out = x · W, the matrix product inside Affine.
 
     x: (N, D), W: (D, M), out: (N, M).
@@ -270,8 +249,7 @@ class DotLayer:
         return np.dot(x, W)
 
     def backward(self, dout):
-        if self.x is None:
-            raise _not_called(self)
+        self.require_forward(self.x)
         dx = np.dot(dout, self.W.T)
         dW = np.dot(self.x.T, dout)
         return dx, dW
@@ -287,7 +265,7 @@ def _short(c):
 # over a batch, a difference, a square root and a quotient.
 
 
-class MeanLayer:
+class MeanLayer(Layer):
     """out = the mean of x over axis 0, the batch (a "mean" node).
 
     x: (N,) gives a number; x: (N, D) gives (D,).
@@ -309,13 +287,12 @@ class MeanLayer:
         return x.mean(axis=0)
 
     def backward(self, dout):
-        if self.shape is None:
-            raise _not_called(self)
+        self.require_forward(self.shape)
         n = self.shape[0]
         return np.broadcast_to(np.asarray(dout) / n, self.shape).copy()
 
 
-class SubLayer:
+class SubLayer(Layer):
     """out = x − y.  Backward: dx = dout, dy = −dout.
 
     Broadcasting-aware like AddLayer: with x: (N,) and a number y, y was
@@ -334,14 +311,13 @@ class SubLayer:
         return x - y
 
     def backward(self, dout):
-        if self.x is None:
-            raise _not_called(self)
+        self.require_forward(self.x)
         dx = reduce_to_shape(dout * 1, self.x)
         dy = reduce_to_shape(-dout, self.y)
         return dx, dy
 
 
-class SqrtLayer:
+class SqrtLayer(Layer):
     """out = √x.  Backward: dx = dout / (2√x) = dout / (2 out)."""
 
     symbol = "sqrt"
@@ -350,19 +326,18 @@ class SqrtLayer:
         self.out = None
 
     def forward(self, x):
-        _require_positive(self, x, "the square root's derivative needs "
-                          "inputs greater than 0 (add a small epsilon to "
-                          "a variance).")
+        self.check_positive(x, "the square root's derivative needs "
+                            "inputs greater than 0 (add a small epsilon "
+                            "to a variance).")
         self.out = np.sqrt(x)
         return self.out
 
     def backward(self, dout):
-        if self.out is None:
-            raise _not_called(self)
+        self.require_forward(self.out)
         return dout / (2 * self.out)
 
 
-class DivLayer:
+class DivLayer(Layer):
     """out = x / y.  Backward: dx = dout / y, dy = −dout · x / y².
 
     Broadcasting-aware like MulLayer: a number y that divided every
@@ -376,16 +351,13 @@ class DivLayer:
         self.y = None
 
     def forward(self, x, y):
-        if np.any(np.asarray(y) == 0):
-            raise ValueError(f"DivLayer.forward got y = {y!r}: x / y "
-                             "needs y different from 0.")
+        self.check_nonzero(y, "x / y")
         self.x = x
         self.y = y
         return x / y
 
     def backward(self, dout):
-        if self.x is None:
-            raise _not_called(self)
+        self.require_forward(self.x)
         dx = reduce_to_shape(dout / self.y, self.x)
         dy = reduce_to_shape(-dout * self.x / self.y ** 2, self.y)
         return dx, dy
