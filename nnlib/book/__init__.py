@@ -29,5 +29,6 @@ gradients, or numbers against the expected ones).  ``formatting``
 writes numbers and shapes as the reader sees them, and ``glue`` keeps
 the numbers the chapters' prose quotes for the built book.
 
-The drawing modules need numpy only; ``stepper`` needs ipywidgets.
+The drawing modules need numpy only; ``stepper`` needs ipywidgets and
+``glue`` IPython.
 """
