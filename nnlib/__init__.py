@@ -14,7 +14,7 @@ Two halves:
   ``nnlib.book``'s docstring for how a stepper is made).
 
 The names below can be imported straight from ``nnlib``.  Only
-``nnlib.book.stepper`` needs ipywidgets.
+``nnlib.book.stepper`` needs ipywidgets, and ``nnlib.book.glue`` IPython.
 """
 
 from nnlib.book.nodes import AddLayer, MulLayer

@@ -153,8 +153,13 @@ def check_count(where, name, value, least=1):
 def check_finite(where, name, x):
     """Raise a clear error if the array x holds NaN or an infinity."""
     x = np.asarray(x)
-    if x.dtype.kind in "fc" and not np.isfinite(x).all():
-        bad = np.argwhere(~np.isfinite(x))
+    # The sum is quick and is NaN or infinite if any entry is (it can
+    # also overflow with every entry finite: then look entry by entry).
+    with np.errstate(over="ignore", invalid="ignore"):
+        if x.dtype.kind not in "fc" or np.isfinite(x.sum()):
+            return
+    bad = np.argwhere(~np.isfinite(x))
+    if len(bad):
         where_bad = f"row {bad[0][0]}" if x.ndim > 1 else \
             f"index {bad[0][0]}"
         raise ValueError(

@@ -83,8 +83,8 @@ class Affine(Layer):
         self.db = None
 
     def forward(self, x):
-        self.x = self.as_rows(x, self.W)
-        self.x_shape = np.shape(x)
+        self.x = self.as_rows(x, self.W)  # (N, D), checked against W
+        self.x_shape = np.shape(x)        # dx gets this shape back
         out = self.x @ self.W
         out += self.b  # in place: a second (N, M) array would cost time
         return out
@@ -93,7 +93,7 @@ class Affine(Layer):
         self.check_dout(dout, self.x, width=self.W.shape[1])
         self.dW = self.x.T @ dout
         self.db = np.sum(dout, axis=0)
-        if not self.need_dx:
+        if not self.need_dx:  # a first layer: nothing to its left
             return None
         return (dout @ self.W.T).reshape(self.x_shape)
 
@@ -115,12 +115,12 @@ class SoftmaxWithLoss(Layer):
 
     def forward(self, x, t):
         self.y = softmax(x)
-        self.t = self.as_one_hot(t, self.y)
+        self.t = self.as_one_hot(t, self.y)  # labels (N,) -> rows (N, C)
         self.loss = cross_entropy_error(self.y, t)
         return self.loss
 
     def backward(self, dout=1):
         self.require_forward(self.y)
-        batch_size = self.y.size // self.y.shape[-1]  # 1 for y: (C,)
+        batch_size = self.y.size // self.y.shape[-1]  # N (1 for y: (C,))
         # float(dout): a numpy float64 scalar would turn float32 into 64.
         return (self.y - self.t) * (float(dout) / batch_size)

@@ -126,3 +126,7 @@ def test_check_finite_names_the_first_bad_place():
         check_finite("f", "x", x)
     with pytest.raises(ValueError, match="at index 1"):
         check_finite("f", "v", np.array([0.0, np.nan]))
+    # Finite numbers whose sum overflows are fine.
+    check_finite("f", "big", np.full(4, 3e38, dtype=np.float32))
+    with pytest.raises(ValueError, match="2 NaN or infinite"):
+        check_finite("f", "v", np.array([np.inf, -np.inf, 1.0]))

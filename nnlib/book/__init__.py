@@ -26,7 +26,9 @@ in five stages, each a module::
 ``examples`` builds every graph the chapters show, and ``exercises``
 checks the readers' answers (a layer's backward against numerical
 gradients, or numbers against the expected ones).  ``formatting``
-writes numbers and shapes as the reader sees them.
+writes numbers and shapes as the reader sees them, and ``glue`` keeps
+the numbers the chapters' prose quotes for the built book.
 
-The drawing modules need numpy only; ``stepper`` needs ipywidgets.
+The drawing modules need numpy only; ``stepper`` needs ipywidgets and
+``glue`` IPython.
 """

@@ -7,8 +7,9 @@ red, italic, next to a thick arrow pointing back.  The node working at
 the chosen step is filled yellow and its new numbers are bold.
 
 Where everything goes comes from a nnlib.book.layout.Layout, and what a
-step shows from nnlib.book.steps.step_state; both functions take the
-Layout as an argument, so that the pictures of one graph share it.
+step shows from nnlib.book.steps.step_state.  Both functions take the
+graph's Layout if it is already made (the stepper makes it once for all
+its pictures) and make it otherwise.
 """
 
 import hashlib
