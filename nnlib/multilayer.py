@@ -33,8 +33,9 @@ def init_std(weight_init_std, n_in):
     weight_init_std: a number (used as it is), ``'xavier'`` for
     ``sqrt(1 / n_in)`` or ``'he'`` for ``sqrt(2 / n_in)``, where n_in is
     the number of inputs of the layer (the rows of its W).  Xavier keeps
-    the variance of the signal from layer to layer for sigmoid-like
-    activations; He doubles it because ReLU zeroes half of the inputs.
+    the variance from layer to layer for activations that behave like the
+    identity near 0 (tanh); He doubles it because ReLU zeroes half of the
+    inputs.
     """
     if isinstance(weight_init_std, str):
         scale = {"xavier": 1.0, "he": 2.0}.get(weight_init_std.lower())

@@ -103,8 +103,10 @@ class AdaGrad:
 
     ``h <- h + dW * dW``, then ``W <- W - lr * dW / (sqrt(h) + eps)``.
 
-    h starts at 0; ``eps = 1e-7`` keeps the division finite while h is
-    still 0.  Elements with large gradients so far take smaller steps.
+    h starts at 0 and grows before the division, so it is still 0 only
+    where every gradient so far was exactly 0; there ``eps = 1e-7`` turns
+    the step 0/0 (NaN) into 0.  Elements with large gradients so far take
+    smaller steps.
     """
 
     eps = 1e-7
@@ -134,7 +136,8 @@ class Adam:
 
     Because m and v start at 0 they are too small in the first steps; the
     division by ``1 - beta ** t`` corrects that, so the first step moves
-    each element by about lr.  ``eps = 1e-8`` keeps the division finite.
+    each element by about lr.  ``eps = 1e-8`` turns 0/0 (NaN) into 0 where
+    every gradient so far was exactly 0.
     t counts calls of update().
     """
 

@@ -158,8 +158,8 @@ class BatchNormalization(Layer):
         self.dbeta = dout.sum(axis=0)
         self.dgamma = np.sum(dout * xn, axis=0)
         dxn = dout * self.gamma
-        # xn = xc / std: a product, the gradient of each side is the
-        # other side times dxn.  std is shared by all rows: sum.
+        # xn = xc / std: xc gets dxn / std; std gets -dxn * xc / std**2,
+        # summed over the rows because std is shared by all of them.
         dxc = dxn / std
         if not train:
             # At test time mu and std are constants: that is all.

@@ -128,7 +128,8 @@ def test_affine_graph_matches_the_affine_layer():
     g = examples.affine_graph()
     X, W, b = g.value("X"), g.value("W"), g.value("b")
     dY = g.dout
-    assert X.shape == (2, 3) and W.shape == (3, 2) and b.shape == (2,)
+    # Three different sizes: a wrong product cannot have the right shape.
+    assert X.shape == (3, 4) and W.shape == (4, 2) and b.shape == (2,)
     layer = Affine(W.copy(), b.copy())
     np.testing.assert_allclose(g.value("Y"), layer.forward(X.copy()))
     dx = layer.backward(dY.copy())
@@ -165,8 +166,8 @@ def test_affine_graph_shapes_are_annotated_for_a_batch():
     assert g.var("Y").label == "(N, M)"
     assert g.var("b").grad_label == "sum(dY, axis=0)"
     captions = " ".join(s.caption for s in g.steps)
-    assert "dX = dY·Wᵀ, (2, 2)·(2, 3)" in captions
-    assert "dW = Xᵀ·dY, (3, 2)·(2, 2)" in captions
+    assert "dX = dY·Wᵀ, (3, 2)·(2, 4)" in captions
+    assert "dW = Xᵀ·dY, (4, 3)·(3, 2)" in captions
     with pytest.raises(ValueError, match="b of shape"):
         examples.affine_graph(b=np.zeros(3))
 

@@ -7,8 +7,8 @@ import inspect
 import numpy as np
 import pytest
 
-from nnlib.exercises import check_backward, check_update, check_values
-from nnlib.graph import MulLayer, SubLayer
+from nnlib.book.exercises import check_backward, check_update, check_values
+from nnlib.book.nodes import MulLayer, SubLayer
 from nnlib.layers import Affine, Relu, Sigmoid, SoftmaxWithLoss
 
 RNG = np.random.default_rng(1)

@@ -2,7 +2,7 @@
 import ipywidgets as widgets
 import pytest
 
-from nnlib.quiz import predict
+from nnlib.book.quiz import predict
 
 
 def make():

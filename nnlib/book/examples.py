@@ -145,12 +145,13 @@ def affine_graph(X=None, W=None, b=None, dY=None, seed=0):
     """Y = X·W + b for a batch of N rows, with the matrix shapes shown.
 
     X: (N, D), W: (D, M), b: (M,), Y and dY: (N, M).  Arrays left as None
-    are drawn from a seeded generator (N = 2, D = 3, M = 2), rounded to
-    one decimal.  Backward gives dX = dY·Wᵀ, dW = Xᵀ·dY and
+    are drawn from a seeded generator (N = 3, D = 4, M = 2: three
+    different sizes, so only the right products have the right shapes),
+    rounded to one decimal.  Backward gives dX = dY·Wᵀ, dW = Xᵀ·dY and
     db = dY summed over axis 0 (the batch).
     """
     rng = np.random.default_rng(seed)
-    X = np.asarray(X if X is not None else rng.normal(size=(2, 3)).round(1),
+    X = np.asarray(X if X is not None else rng.normal(size=(3, 4)).round(1),
                    dtype=float)
     n, d = X.shape
     W = np.asarray(W if W is not None else rng.normal(size=(d, 2)).round(1),

@@ -1,9 +1,10 @@
-"""``glue(name, value)``: keep a value for the built book's ``{glue}``
-roles, without the second that ``myst_nb.glue`` costs on its first call.
+"""``glue(name, value)``: keep a value for the built book's prose,
+without the second that ``myst_nb.glue`` costs on its first call.
 
 The chapters compute the numbers their prose quotes and glue them: the
 built book reads each glued output from the executed notebook and
-writes it where the text says ``{glue:text}`name```.  ``myst_nb.glue``
+writes it where the text says ``{eval}`name``` (tools/sphinx/eval_glue.py;
+in JupyterLab the kernel evaluates ``name`` itself).  ``myst_nb.glue``
 does that, but importing it loads nbformat, whose JSON-schema checks
 compile a grammar for web addresses: about 1.2 s in a fresh kernel,
 before a chapter's first glued number appears.  This function writes
