@@ -12,6 +12,7 @@ import pytest
 from ipywidgets.embed import dependency_state
 
 from nnlib.book import examples
+from nnlib.book.step_code import CODE_STYLE, code_html, step_code
 from nnlib.book.svg import graph_svg
 from nnlib.book.stepper import PANEL_TITLE, Stepper, frame_stepper, stepper
 
@@ -78,6 +79,18 @@ def test_each_step_shows_its_picture_and_rule():
     # The number a step computes is text in the step itself.
     assert ">200</text>" in box.stack.children[0].value
     assert ">2.2</text>" in box.stack.children[5].value
+
+
+@pytest.mark.parametrize("builder", BUILDERS,
+                         ids=[b.__name__ for b in BUILDERS])
+def test_each_step_shows_the_code_that_computes_it(builder):
+    box = stepper(builder)
+    for i, child in enumerate(box.stack.children):
+        assert code_html(step_code(box.graph, i)) in child.value
+    # The code's style is on the page once, with what the steps share.
+    assert box.legend.value.count(CODE_STYLE) == 1
+    assert all(CODE_STYLE not in c.value for c in box.stack.children)
+    assert CODE_STYLE not in frame_stepper(["<p>a</p>"]).legend.value
 
 
 def test_widgets_and_finished_graph_in_the_display_data():

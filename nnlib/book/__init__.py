@@ -21,7 +21,9 @@ in five stages, each a module::
        │        its Layout (what a step shows: steps.StepState)
        │ packed into
     stepper     Play + IntSlider + Stack of HTML steps, linked in the
-                browser (jslink): it steps with no kernel
+                browser (jslink): it steps with no kernel; under each
+                picture, the lines of the layer's own forward or
+                backward that compute the step (step_code)
 
 ``examples`` builds every graph the chapters show, and ``exercises``
 checks the readers' answers (a layer's backward against numerical

@@ -2,7 +2,10 @@
 edge by edge.
 
 ``stepper(apple_graph)`` shows a Play button and a slider above a
-picture of the graph with a one-line caption of the rule at work.  It
+picture of the graph with a one-line caption of the rule at work, and
+under it the layer's ``forward`` or ``backward`` with the lines that
+compute the step marked, beside the values that went in and came out
+(nnlib.book.step_code).  It
 uses only built-in ipywidgets tied together with ``jslink``, so it
 steps in a static HTML page with no kernel.  Its DOM: a VBox with class
 ``nnlib-stepper`` holding a Play, an IntSlider and a Stack of HTML
@@ -26,6 +29,7 @@ import numpy as np
 from ipywidgets.widgets.widget_string import HTMLStyle
 
 from nnlib.book.layout import Layout
+from nnlib.book.step_code import CODE_STYLE, code_html, step_code
 from nnlib.book.svg import graph_svg, shared_svgs
 
 PANEL_TITLE = "Change the inputs (live notebook only)"
@@ -113,7 +117,7 @@ class Stepper(FrameStepper):
         """Step through another graph (the panel's redraw)."""
         layout = Layout(graph)
         base, pictures = shared_svgs(graph, layout)
-        self.legend.value = FIT + base + LEGEND
+        self.legend.value = _graph_legend(base)
         old = self.stack.children
         self.slider.value = min(self.slider.value, len(pictures) - 1)
         self.stack.children = _step_widgets(graph, pictures, self.shared)
@@ -124,14 +128,16 @@ class Stepper(FrameStepper):
 
 
 def step_html(graph, index, svg):
-    """The HTML of one step: its picture and its caption."""
+    """The HTML of one step: its picture, its caption, and the code of
+    the layer that computes it (nnlib.book.step_code)."""
     step = graph.steps[index]
     caption = (f"<b>Step {index + 1} of {len(graph.steps)}, "
                f"{step.kind}.</b> {escape(step.caption)}")
     # A wide picture scrolls sideways on its own; the caption wraps.
     return (f"<div class='nnlib-step' style='width:100%'>"
             f"<div style='overflow-x:auto'>{svg}</div>"
-            f"<p style='margin:.2em 0;line-height:1.4'>{caption}</p></div>")
+            f"<p style='margin:.2em 0;line-height:1.4'>{caption}</p>"
+            f"{code_html(step_code(graph, index))}</div>")
 
 
 def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
@@ -165,7 +171,7 @@ def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
     shared = (widgets.Layout(width="100%"), HTMLStyle())
     # What every step draws alike is held once, hidden, by the legend.
     box = _assemble(Stepper, _step_widgets(graph, pictures, shared),
-                    widgets.HTML(FIT + base + LEGEND), interval)
+                    widgets.HTML(_graph_legend(base)), interval)
     box.graph, box.graph_layout, box.shared = graph, layout, shared
     box.panel = None
     if controls:
@@ -175,6 +181,12 @@ def stepper(graph_or_builder, controls=False, interval=1500, **inputs):
         if box.panel is not None:
             box.children = box.children + (box.panel,)
     return box
+
+
+def _graph_legend(base):
+    """The legend of a graph stepper, holding what its steps share: the
+    SVG parts (``base``) and the style of the code under each step."""
+    return FIT + CODE_STYLE + base + LEGEND
 
 
 def _step_widgets(graph, pictures, shared):
