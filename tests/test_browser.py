@@ -76,6 +76,9 @@ class PageVisit:
         self.widgets_rendered = 0
         self.steppers = 0
         self.stepper_problems = []   # (what was tried, what went wrong)
+        self.graph_steppers = 0      # steppers through a graph's steps
+        self.stepper_code = []       # per one: (code at the first step,
+                                     # code at the last step)
         self.fontawesome_observes = None
         self.play_icons = 0
 
@@ -388,13 +391,51 @@ def try_play(page, stepper):
     return f"play: {problem}" if problem else None
 
 
+def shown_code(stepper):
+    """The code the shown step lights: {"method": "module:Class.method",
+    "lit": [the marked lines' text]}, or None if the step shows none."""
+    return stepper.evaluate("""el => {
+        const pre = el.querySelector('.nnlib-step pre[data-method]');
+        if (!pre) return null;
+        return {method: pre.dataset.method,
+                lit: [...pre.querySelectorAll('mark')]
+                    .map(m => m.textContent)};
+    }""")
+
+
+def try_code(page, stepper, visit):
+    """Record the code lit at the first and the last step (End key),
+    then go back to the first step (Home).  Returns None, or what went
+    wrong.  A stepper through other frames than a graph's is left
+    alone."""
+    if not stepper.locator(".nnlib-step").count():
+        return None
+    visit.graph_steppers += 1
+    first = shown_code(stepper)
+    before = shown_step(stepper)
+    stepper.locator(".noUi-handle").first.focus()
+    page.keyboard.press("End")
+    problem = wait_for_step_change(page, stepper, before)
+    if problem:
+        return f"End key: {problem}"
+    last, at_end = shown_code(stepper), shown_step(stepper)
+    page.keyboard.press("Home")
+    problem = wait_for_step_change(page, stepper, at_end)
+    if problem:
+        return f"Home key: {problem}"
+    visit.stepper_code.append((first, last))
+    return None
+
+
 def step_through(page, visit):
     """Step every stepper of the page; record what went wrong."""
     steppers = page.locator(STEPPER)
     for index in range(steppers.count()):
         stepper = steppers.nth(index)
         stepper.scroll_into_view_if_needed()
-        for name, attempt in (("slider", try_slider), ("play", try_play)):
+        for name, attempt in (
+                ("code", functools.partial(try_code, visit=visit)),
+                ("slider", try_slider), ("play", try_play)):
             problem = attempt(page, stepper)
             if problem:
                 visit.stepper_problems.append(
@@ -415,6 +456,55 @@ def test_play_steps_without_kernel(visits):
     problems = [(v.path, what) for v in stepper_pages(visits)
                 for name, what in v.stepper_problems if name == "play"]
     assert not problems, report(problems)
+
+
+def method_lines(where):
+    """The lines of a method named "module:Class.method", read from its
+    class and dedented (as the chapters print it)."""
+    import importlib
+    import inspect
+    import textwrap
+    module, qualname = where.split(":")
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return textwrap.dedent(inspect.getsource(obj)).splitlines()
+
+
+def code_problems(code, kind):
+    """What is wrong with a step's shown code (a shown_code() dict) for
+    a ``kind`` ("forward" or "backward") step: a list of sentences."""
+    from nnlib.book.step_code import MARK
+    if code is None:
+        return [f"a {kind} step shows no code"]
+    if not code["method"].endswith("." + kind):
+        return [f"a {kind} step shows {code['method']}"]
+    if not code["lit"]:
+        return [f"{code['method']}: no line is marked"]
+    source = method_lines(code["method"])
+    return [f"{code['method']}: the marked line {line!r} is not in its "
+            f"source" for line in code["lit"]
+            if not line.startswith(MARK) or line[len(MARK):] not in source]
+
+
+def test_each_stepper_lights_the_lines_of_its_layer(visits):
+    # At the first step (a node's forward) and the last (a node's
+    # backward), the stepper marks lines of that very method of the
+    # traced node's class, as read from nnlib; stepping changes them.
+    problems = [(v.path, what) for v in stepper_pages(visits)
+                for name, what in v.stepper_problems if name == "code"]
+    for visit in stepper_pages(visits):
+        for index, (first, last) in enumerate(visit.stepper_code):
+            where = f"stepper {index}"
+            problems += [(visit.path, f"{where}, first step: {p}")
+                         for p in code_problems(first, "forward")]
+            problems += [(visit.path, f"{where}, last step: {p}")
+                         for p in code_problems(last, "backward")]
+            if first == last:
+                problems.append((visit.path, f"{where}: the marked "
+                                 f"lines did not change"))
+    assert not problems, report(problems)
+    assert sum(v.graph_steppers for v in visits) > 0
 
 
 def test_fontawesome_leaves_widget_icons_alone(visits):
@@ -444,6 +534,23 @@ def assert_steps_show_captions(page, stepper, graph):
         text = " ".join(shown_text(stepper).split())
         assert f"Step {number} of {total}" in text
         assert " ".join(step.caption.split()) in text, (number, text)
+        assert_step_shows_its_code(stepper, graph, number - 1, text)
+
+
+def assert_step_shows_its_code(stepper, graph, index, text):
+    """The shown step marks the lines nnlib picks for step ``index``,
+    of its node's own method, with the step's values beside them."""
+    from nnlib.book.step_code import MARK, step_code, values_text
+    code, shown = step_code(graph, index), shown_code(stepper)
+    if code is None:                # backward starts: no layer runs
+        assert shown is None and "No layer's code runs" in text
+        return
+    step = graph.steps[index]
+    method = getattr(type(step.node.layer), step.kind)
+    assert shown["method"] == f"{method.__module__}:{method.__qualname__}"
+    assert shown["lit"] == [MARK + code.source[n - 1] for n in code.lit]
+    assert not code_problems(shown, step.kind)
+    assert " ".join(values_text(code).split()) in text
 
 
 @pytest.mark.parametrize("index, builder_name", [
@@ -458,6 +565,28 @@ def test_chapter_one_stepper_shows_each_steps_values(
     graph = getattr(nnlib.book.examples, builder_name)()
     page, visit = open_page(browser, site,
                             Path("book/01_computational_graphs.html"))
+    try:
+        wait_until_settled(page)
+        stepper = page.locator(STEPPER).nth(index)
+        stepper.scroll_into_view_if_needed()
+        assert_steps_show_captions(page, stepper, graph)
+    finally:
+        page.close()
+    assert not [e for e in visit.errors if not is_harmless(e)]
+
+
+@pytest.mark.parametrize("page_path, index, builder_name", [
+    ("book/05_affine_softmax.html", 0, "affine_graph"),       # shapes
+    ("book/12_batch_norm.html", 0, "batchnorm_graph"),        # vectors
+])
+def test_steppers_with_arrays_light_each_steps_lines(
+        browser, site, page_path, index, builder_name):
+    # Step by step, each step marks the lines nnlib picks, in its node's
+    # own forward or backward, with the values as the captions write
+    # them (shapes, or short vectors written out).
+    import nnlib.book.examples
+    graph = getattr(nnlib.book.examples, builder_name)()
+    page, visit = open_page(browser, site, Path(page_path))
     try:
         wait_until_settled(page)
         stepper = page.locator(STEPPER).nth(index)
