@@ -306,11 +306,13 @@ def code_html(code):
 
 
 def values_text(code):
-    """The method's name and the values of a step, one per line::
+    """The method's name and the values of a step, one per line, e.g.
+    for the multiply node's backward into apple (chapter 1)::
 
         MulLayer.backward
         in   dout   = 1.1
              self.y = 2
+             self.x = 100
         out  dx     = 2.2
     """
     pairs = code.went_in + code.came_out
