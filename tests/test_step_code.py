@@ -258,6 +258,22 @@ def test_a_method_without_a_return_value_is_said():
         lit_lines(ReturnsNothing(), "forward")
 
 
+def test_a_layer_without_source_is_said_not_raised():
+    # A class made by exec has no source file for inspect to read.
+    namespace = {"Layer": Layer}
+    exec("class Negate(Layer):\n"
+         "    def forward(self, x):\n        return -x\n"
+         "    def backward(self, dout):\n        return -dout\n",
+         namespace)
+    tr = Tracer("negate")
+    graph = tr.backward(tr.call(namespace["Negate"](), tr.input("x", 2.0),
+                                name="y", symbol="−"))
+    code = step_code(graph, 0)
+    assert code.source == [] and code.lit == ()
+    assert "The source of Negate.forward is not available here" in \
+        code_html(code)
+
+
 def test_html_marks_the_lit_lines_and_keeps_the_source():
     graph = examples.apple_graph()
     code = step_code(graph, 5)

@@ -90,7 +90,9 @@ class StepCode(NamedTuple):
 
     method: "MulLayer.backward"; where: the method's module and
     qualified name, "nnlib.book.nodes:MulLayer.backward"; source: its
-    lines, dedented; lit: the numbers (from 1) of the lines that compute
+    lines, dedented (empty if Python kept no source for it, as for a
+    class made by ``exec``); lit: the numbers (from 1) of the lines that
+    compute
     the step; went_in, came_out: (name, value as text) pairs, e.g.
     ("dout", "1.1"), ("self.y", "2") and ("dx", "2.2").
     """
@@ -110,7 +112,11 @@ def step_code(graph, index):
         return None
     node, say = step.node, Say(graph)
     method = getattr(type(node.layer), step.kind)
-    source, tree = method_source(method)
+    where = f"{method.__module__}:{method.__qualname__}"
+    try:
+        source, tree = method_source(method)
+    except (OSError, TypeError):    # made where no source file is kept
+        return StepCode(method.__qualname__, where, [], (), [], [])
     names = input_names(node.layer, len(node.inputs))
     if step.kind == "forward":
         lit = lit_lines(node.layer, "forward")
@@ -124,9 +130,8 @@ def step_code(graph, index):
         came_out = [(_gradient_name(node.layer, tree, slot, names),
                      say.value(step.edge.grad))]
     went_in += _kept_values(node.layer, tree, lit, say)
-    return StepCode(method.__qualname__,
-                    f"{method.__module__}:{method.__qualname__}",
-                    source, lit, went_in, came_out)
+    return StepCode(method.__qualname__, where, source, lit, went_in,
+                    came_out)
 
 
 @functools.lru_cache(maxsize=None)
@@ -297,6 +302,9 @@ def code_html(code):
         return ("<p style='margin:.2em 0'>No layer's code runs at this "
                 "step: backward starts with the derivative arriving at "
                 "the output.</p>")
+    if not code.source:
+        return (f"<p style='margin:.2em 0'>The source of "
+                f"{escape(code.method)} is not available here.</p>")
     lines = [f"<mark>{MARK}{escape(line)}</mark>" if number in code.lit
              else BLANK + escape(line)
              for number, line in enumerate(code.source, 1)]
