@@ -43,14 +43,16 @@ from nnlib.book.captions import Say
 # Dark text on light grounds (contrast 15:1 and 12:1), so the code
 # reads the same on the book's light page and on the grey panel of its
 # dark theme.  The marked lines are also bold and start with ▶: the
-# mark does not rest on colour alone.
+# mark does not rest on colour alone.  On a narrow screen a long line
+# wraps rather than scrolls (a scrolling box would need a tab stop).
 CODE_STYLE = (
     "<style>"
     ".nnlib-stepper .nnlib-code{display:flex;flex-wrap:wrap;"
     "gap:.2em 1.2em;align-items:flex-start;margin:.3em 0}"
     ".nnlib-stepper .nnlib-code pre{margin:0;padding:.3em .6em;"
     "background:#f6f8fa;color:#1f2328;border:1px solid #8c959f;"
-    "border-radius:4px;font-size:85%;line-height:1.4;overflow-x:auto}"
+    "border-radius:4px;font-size:85%;line-height:1.4;"
+    "white-space:pre-wrap}"
     ".nnlib-stepper .nnlib-code mark{background:#ffe17a;color:#1f2328;"
     "font-weight:bold;padding:0}"
     "</style>")
