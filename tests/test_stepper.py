@@ -152,12 +152,16 @@ def test_controls_for_sequences_and_bad_input():
     assert "one-hot" in status[0].value
 
 
+@pytest.mark.parametrize("controls", [False, True],
+                         ids=["steps", "with-controls"])
 @pytest.mark.parametrize("builder", BUILDERS,
                          ids=[b.__name__ for b in BUILDERS])
-def test_a_stepper_adds_under_150_kb_to_its_page(builder):
+def test_a_stepper_adds_under_150_kb_to_its_page(builder, controls):
     # The state nbconvert stores and the page embeds: every model the
-    # stepper depends on, with default values included.
-    state = dependency_state(stepper(builder), drop_defaults=False)
+    # stepper depends on, with default values included; most chapters
+    # add the panel of inputs (softmax-with-loss is the heaviest).
+    state = dependency_state(stepper(builder, controls=controls),
+                             drop_defaults=False)
     size = len(json.dumps(state, ensure_ascii=False).encode())
     assert size < 150 * 1024
 
