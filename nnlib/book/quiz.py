@@ -31,16 +31,21 @@ class Prediction(widgets.VBox):
 def predict(question, answer, wrong, why="", label="your answer"):
     """A "predict the number" question that answers without a kernel.
 
-    question: the question, plain text.
-    answer: (value, explanation): the right number and why it is right.
-    wrong: [(value, explanation), ...]: tempting wrong numbers, each with
-        the mistake that gives it ("this forgets the tax").
-    why: an optional sentence shown after any choice, right or wrong.
-    label: the choice list's label.
-
     Values are shown as given (str() of each); options appear in
     increasing order when they are all numbers, so their order says
     nothing about which is right.
+
+    Args:
+        question: the question, plain text.
+        answer: (value, explanation): the right number and why it is
+            right.
+        wrong: [(value, explanation), ...]: tempting wrong numbers, each
+            with the mistake that gives it ("this forgets the tax").
+        why: an optional sentence shown after any choice, right or wrong.
+        label: the choice list's label.
+
+    Returns:
+        A Prediction widget.
     """
     options = [(answer[0], RIGHT + html.escape(answer[1]))]
     options += [(value, WRONG + html.escape(text)) for value, text in wrong]
