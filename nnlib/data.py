@@ -397,7 +397,9 @@ def save_sample(path):
     fd, part = tempfile.mkstemp(dir=path.parent, suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, x=x, t=t, sha256=np.array(SAMPLE_SHA256))
+            # compressed: 0.8 MB instead of 3.9 MB for a browser to fetch
+            np.savez_compressed(out, x=x, t=t,
+                                sha256=np.array(SAMPLE_SHA256))
         os.chmod(part, 0o644)
         os.replace(part, path)
     finally:

@@ -201,6 +201,9 @@ def test_broken_pages_fail_the_build(tmp_path):
     """
     shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
     (tmp_path / "_vendor").mkdir()  # the static folder the config names
+    (tmp_path / "tools" / "lite").mkdir(parents=True)  # and its extension
+    shutil.copy(REPO / "tools" / "lite" / "lite_launch.py",
+                tmp_path / "tools" / "lite")
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n")
     (tmp_path / "book" / "broken.md").write_text(BROKEN_MARKDOWN)
