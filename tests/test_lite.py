@@ -32,7 +32,8 @@ from test_browser import STEPPER, is_harmless, try_play, try_slider
 
 NPM_PYODIDE = REPO / "node_modules" / "pyodide"
 PINS = REPO / "tools" / "lite" / "browser-wheels.txt"
-OWN_PACKAGES = {"nnlib", "myst-nb", "ipywidgets", "comm"}
+OWN_PACKAGES = {"nnlib", "nnlib-mnist-sample", "myst-nb", "ipywidgets",
+                "comm"}
 CORE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.js",
               "pyodide.asm.wasm", "python_stdlib.zip")
 
@@ -160,10 +161,23 @@ def test_every_notebook_page_links_to_its_notebook(built_html, lite):
         assert "btn-run-in-browser" not in page.read_text(), page.name
 
 
-def test_shipped_sample_passes_nnlibs_check(lite, monkeypatch):
+def test_shipped_sample_passes_nnlibs_check(lite, monkeypatch, tmp_path):
+    # The sample's wheel holds the file that NNLIB_SAMPLE names in the
+    # site (jupyter-lite.json), and nnlib accepts it.
     import nnlib.data as data
-    monkeypatch.setenv("NNLIB_SAMPLE",
-                       str(lite / "files" / "data" / "mnist-sample-5k.npz"))
+    config = json.loads((lite / "jupyter-lite.json").read_text())
+    named = config["jupyter-config-data"]["litePluginSettings"][
+        "@jupyterlite/pyodide-kernel-extension:kernel"][
+        "loadPyodideOptions"]["env"]["NNLIB_SAMPLE"]
+    lock = json.loads(
+        (lite / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    entry = lock["packages"]["nnlib-mnist-sample"]
+    assert "nnlib-mnist-sample" in lock["packages"]["nnlib"]["depends"]
+    inside = "/".join(Path(named).parts[-2:])  # package/file.npz
+    with zipfile.ZipFile(lite / "static" / "pyodide" /
+                         entry["file_name"]) as archive:
+        (tmp_path / "sample.npz").write_bytes(archive.read(inside))
+    monkeypatch.setenv("NNLIB_SAMPLE", str(tmp_path / "sample.npz"))
     monkeypatch.setenv("NNLIB_OFFLINE", "1")
     monkeypatch.setattr(data, "_sample_memo", {})
     (x, t), (x_test, t_test) = data.load_mnist(normalize=False)
@@ -179,12 +193,16 @@ def book_site(built_html):
         yield url
 
 
-def open_chapter(browser, site, name, prepare=None):
+def open_chapter(browser, site, name, prepare=None, service_workers=True):
     """A LiteRun of book/{name}: opened from its page, every cell run.
 
-    prepare(run), if given, edits cells before they run.
+    prepare(run), if given, edits cells before they run. Without service
+    workers, as over plain http from another machine, the kernel sees no
+    files of the site, only its packages.
     """
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900},
+        service_workers="allow" if service_workers else "block")
     run = LiteRun(context, site)
     run.open_from_book(site, f"book/{name}.html", timeout=OPEN_SECONDS)
     if prepare:
@@ -204,7 +222,8 @@ def chapter1(browser, book_site):
 
 @pytest.fixture(scope="module")
 def chapter5(browser, book_site):
-    run = open_chapter(browser, book_site, "05_affine_softmax")
+    run = open_chapter(browser, book_site, "05_affine_softmax",
+                       service_workers=False)
     yield run
     run.context.close()
 
@@ -344,6 +363,17 @@ def test_chapter_5_exercise_checks_pass_with_the_stored_solutions(chapter5):
     assert checks
     for cell in checks:
         assert "✔" in cell_text(cell), (cell["index"], cell_text(cell))
+
+
+def test_sample_loads_without_a_service_worker(chapter5):
+    text = chapter5.execute(
+        "import os\n"
+        "print('drive:', os.path.exists('/drive'))\n"
+        "from nnlib.data import load_mnist\n"
+        "(x, t), (x_test, t_test) = load_mnist()\n"
+        "print(x.shape, x_test.shape)\n")
+    assert "drive: False" in text, text   # no service worker indeed
+    assert "(4000, 784) (1000, 784)" in text, text
 
 
 def test_chapter_7_reads_the_shipped_sample_and_trains(chapter7):

