@@ -38,6 +38,18 @@ KERNEL_READY = f"""async () => {{
     await kernel.requestExecute({{code: 'pass', silent: true}}).done;
 }}"""
 
+
+def within(seconds, body):
+    """JavaScript: an async function running `body` (an async arrow
+    function's source, taking one argument) that fails after `seconds`
+    instead of waiting forever (page.evaluate has no timeout)."""
+    return f"""async arg => Promise.race([
+        ({body})(arg),
+        new Promise((_, reject) => setTimeout(
+            () => reject(new Error('no answer within {seconds} s')),
+            {seconds * 1000})),
+    ])"""
+
 # Done when every code cell ran, or when one failed (Run All stops there)
 # and the kernel is idle.
 RUN_FINISHED = f"""() => {{
@@ -135,7 +147,7 @@ class LiteRun:
         self.page.wait_for_function(NOTEBOOK_OPEN, arg=path,
                                     timeout=timeout * 1000)
         self.timings["notebook_open"] = time.monotonic() - start
-        self.page.evaluate(KERNEL_READY)
+        self.page.evaluate(within(timeout, KERNEL_READY))
         self.timings["kernel_ready"] = time.monotonic() - start
         return path
 
@@ -157,8 +169,9 @@ class LiteRun:
     def run_all(self, timeout):
         """Run every cell (Run > Run All Cells); seconds it took."""
         start = time.monotonic()
-        self.page.evaluate(
-            "window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # Not awaited here: the wait below has the timeout.
+        self.page.evaluate("() => { window.jupyterapp.commands.execute("
+                           "'notebook:run-all-cells'); }")
         self.page.wait_for_function(RUN_FINISHED, timeout=timeout * 1000,
                                     polling=250)
         self.timings["run_all"] = time.monotonic() - start
@@ -166,28 +179,24 @@ class LiteRun:
 
     def run_cell(self, index, source, timeout=60):
         """Give cell `index` a new source, run it; its outputs."""
-        return self.page.evaluate(f"""async ([index, source]) => {{
+        return self.page.evaluate(within(timeout, f"""async ([index, s]) => {{
             const panel = {PANEL};
             const cell = panel.content.widgets[index];
-            cell.model.sharedModel.setSource(source);
+            cell.model.sharedModel.setSource(s);
             panel.content.activeCellIndex = index;
             await window.jupyterapp.commands.execute('notebook:run-cell');
             const kernel = panel.sessionContext.session.kernel;
-            const start = Date.now();
             while (cell.model.executionCount === null
                    || kernel.status !== 'idle') {{
-                if (Date.now() - start > {timeout * 1000}) {{
-                    throw new Error('cell ' + index + ' did not finish');
-                }}
                 await new Promise(r => setTimeout(r, 100));
             }}
             return cell.model.outputs.toJSON();
-        }}""", [index, source])
+        }}"""), [index, source])
 
-    def execute(self, code):
+    def execute(self, code, timeout=60):
         """Run code in the chapter's kernel, outside any cell; the text
         it printed."""
-        return self.page.evaluate(f"""async code => {{
+        return self.page.evaluate(within(timeout, f"""async code => {{
             const kernel = {PANEL}.sessionContext.session.kernel;
             const future = kernel.requestExecute({{code}});
             let text = '';
@@ -199,7 +208,7 @@ class LiteRun:
             }};
             await future.done;
             return text;
-        }}""", code)
+        }}"""), code)
 
     def show_cell(self, index):
         """Scroll cell `index` into view; a locator of its node. (The

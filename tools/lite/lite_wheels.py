@@ -8,6 +8,7 @@ the lock file's SHA-256 changes only when the code does.
 """
 import base64
 import hashlib
+import io
 import zipfile
 from pathlib import Path
 
@@ -31,6 +32,20 @@ def python_files(package_dir):
 def _record_hash(data):
     digest = hashlib.sha256(data).digest()
     return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def reproducible_zip(data):
+    """A zip's bytes (an .npz, say) rewritten with sorted, fixed-date
+    entries, so that equal contents give equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in sorted(source.namelist()):
+            item = zipfile.ZipInfo(name, FIXED_DATE)
+            item.external_attr = 0o644 << 16
+            item.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(item, source.read(name))
+    return out.getvalue()
 
 
 def build_wheel(name, version, files, dest_dir, summary=""):
