@@ -5,7 +5,9 @@
 * ``x``: ``(N, 784)`` with ``flatten=True``, else ``(N, 1, 28, 28)``.
   With ``normalize=True`` (the default) float32 in [0, 1]; otherwise
   uint8 in 0..255, as stored in the files.
-* ``t``: ``(N,)`` int64 labels 0..9, or ``(N, 10)`` float32 one-hot rows
+* ``t``: ``(N,)`` labels 0..9 of numpy's index type ``np.intp`` (int64
+  on 64-bit machines, int32 in the browser under Pyodide, where
+  ``np.bincount`` refuses int64), or ``(N, 10)`` float32 one-hot rows
   with ``one_hot_label=True``.
 
 Which data you get:
@@ -190,7 +192,7 @@ def _shape(x, t, normalize, flatten, one_hot_label):
     if one_hot_label:
         t = np.eye(10, dtype=np.float32)[t]
     else:
-        t = t.astype(np.int64)
+        t = t.astype(np.intp)
     return x, t
 
 

@@ -132,7 +132,7 @@ def test_downloads_verifies_and_parses(cache, fake_mnist, capsys):
         x_test, arrays["t10k-images-idx3-ubyte.gz"].reshape(N_TEST, 784))
     np.testing.assert_array_equal(t_test,
                                   arrays["t10k-labels-idx1-ubyte.gz"])
-    assert x.dtype == np.uint8 and t.dtype == np.int64
+    assert x.dtype == np.uint8 and t.dtype == np.intp
     assert sorted(p.name for p in cache.iterdir()) == sorted(data.SHA256)
     assert data.last_source.kind == "full"
     assert data.describe_source() == (
