@@ -8,7 +8,9 @@
 #   make install  only the installation steps of `make book`
 #   make test     everything `make book` does, then the whole test suite:
 #                 unit tests, notebooks against their stored outputs
-#                 (nbval) and the built pages in a browser with no network
+#                 (nbval) and the built pages in a browser with no network,
+#                 then the notebooks again under narrowed numerics
+#   make test-numerics  only that last run
 #   make refresh  re-execute notebooks in place after an intentional change
 #                 (all of book/, or NB=book/some.ipynb), widget state kept
 #   make serve    serve _build/html on http://127.0.0.1:$(PORT)/
@@ -49,7 +51,7 @@ LITE_INPUTS := $(wildcard tools/lite/*.py tools/lite/*.json \
 	tools/lite/*.txt tools/lite/myst_nb/*.py book/*.ipynb) \
 	$(shell find nnlib -name '*.py') pyproject.toml _toc.yml
 
-.PHONY: install lite book test refresh serve lab screenshot clean
+.PHONY: install lite book test test-numerics refresh serve lab screenshot clean
 
 # --- installation (stamp files make repeated runs quick) -----------------
 
@@ -115,17 +117,35 @@ book: install $(LITE_STAMP)
 
 # --- tests ----------------------------------------------------------------
 
-# One pytest run: tests/ (including the browser tests, which use the book
-# built above) and every notebook in book/ against its stored outputs.
+# pytest with nbval: notebooks are compared with their stored outputs.
 # norecursedirs keeps out _build's executed copies and .ipynb_checkpoints.
-# pytest exits 5 when it collected nothing: that is a failure here too.
+PYTEST := NNLIB_OFFLINE=1 $(BIN)/pytest -p no:cacheprovider \
+	-o norecursedirs="_build .* node_modules" --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# Another machine computes the last bits of a float differently: its BLAS
+# kernel, its SIMD width and its thread count change the order of sums.
+# The second run narrows numpy to its baseline SIMD and BLAS to one
+# thread (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE stay as the machine set
+# them), so a stored output that hangs on rounding fails here.
+NARROW_NUMERICS = NPY_DISABLE_CPU_FEATURES="$$($(BIN)/python \
+	tools/narrow_numerics.py)" OPENBLAS_NUM_THREADS=1
+
+# Two pytest runs: tests/ (including the browser tests, which use the
+# book built above) with every notebook in book/, then the notebooks
+# again under narrowed numerics.  Both run; either failing fails the
+# target.  pytest exits 5 when it collected nothing: a failure here too.
 test: book
-	NNLIB_OFFLINE=1 $(BIN)/pytest -p no:cacheprovider \
-		-o norecursedirs="_build .* node_modules" --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg \
-		tests book; \
-	status=$$?; \
+	$(PYTEST) tests book; status=$$?; \
+	$(MAKE) --no-print-directory test-numerics; numerics=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests were collected"; fi; \
+	if [ $$status -ne 0 ] || [ $$numerics -ne 0 ]; then exit 1; fi
+
+test-numerics: book
+	@echo "make test-numerics: NPY_DISABLE_CPU_FEATURES=\"$$($(BIN)/python \
+		tools/narrow_numerics.py)\" OPENBLAS_NUM_THREADS=1"
+	$(NARROW_NUMERICS) $(PYTEST) book; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "make test-numerics: no notebooks were collected"; fi; \
 	exit $$status
 
 # --- working on notebooks -------------------------------------------------

@@ -1,40 +1,57 @@
 """Automatic checks for the book's exercises.
 
-Two checks, each answering with a ``Verdict`` (``.passed``: bool; printed,
-or shown as a cell's result, it reads as a short report):
+Three checks, each answering with a ``Verdict`` (``.passed``: the
+reader's own answer is right; printed, or shown as a cell's result, it
+reads as a short report):
 
-``check_backward(make_layer, *inputs, params=(), solution=None, ...)``
+``check_backward(make_layer, *inputs, params=(), ...)``
     For "write this layer's backward" exercises.  Runs forward on
     ``inputs``, then backward with a random (seeded) ``dout``, and compares
     every gradient backward returns -- and every parameter gradient named
     in ``params`` (``params=("W", "b")`` reads ``layer.dW``, ``layer.db``)
     -- with numerical gradients of ``sum(forward(*inputs) * dout)``.
-    It names a wrong gradient, says by how much it is off, and gives a
-    hint.
-
-``check_values(got, expected, names=None, solution=None, ...)``
+``check_values(got, expected, names=None, ...)``
     For "compute these numbers" exercises: each wrong value, expected
-    against got.
+    against got, with enough digits to see the difference.
+``check_update(update, params, grads, expected, ...)``
+    For "write this update rule" exercises: the new parameters, and that
+    the arrays were changed in place.
 
-Exercises not attempted yet: when the reader's ``backward`` (or forward)
-still raises ``NotImplementedError``, or the answer to ``check_values`` is
-still ``...``, the check says so and checks the stored ``solution``
-instead, so a notebook run as shipped passes.
+A wrong answer gets a verdict that says what is wrong and, where it
+recognises the pattern, which classic mistake gives it (a missing 1/N,
+swapped inputs, the wrong sign, a missing transpose, writing into
+``dout``, ...).  Nothing the reader's code does makes a check crash: an
+exception in it is reported with the line it came from.
 
-Verdicts print only rounded numbers, so the same answer gives the same
-text on every machine.
+An exercise not attempted yet (its code still raises
+``NotImplementedError``, or its answer is still ``...``) gets one neutral
+line that shows no values.  The stored ``solution`` is then checked
+quietly instead: if it is wrong, the check raises ``AssertionError``, so
+the book's tests catch a broken solution without showing the answer.
 """
+
+import traceback
+from pathlib import Path
 
 import numpy as np
 
+import nnlib
 from nnlib.gradient import numerical_gradient
+
+# Frames in here are the checker's; the reader's code is everywhere else.
+NNLIB_DIR = Path(nnlib.__file__).resolve().parent
 
 
 class Verdict:
-    """The outcome of a check: ``passed`` and the report's ``lines``."""
+    """The outcome of a check.
 
-    def __init__(self, passed, lines):
+    passed: the reader's answer is right.  attempted: False while the
+    exercise is not (fully) answered.  lines: the report.
+    """
+
+    def __init__(self, passed, lines, attempted=True):
         self.passed = bool(passed)
+        self.attempted = bool(attempted)
         self.lines = list(lines)
 
     def __repr__(self):
@@ -46,23 +63,88 @@ class Verdict:
 class _NotAttempted(Exception):
     """The reader's code still raises NotImplementedError."""
 
+    def __init__(self, what, started):
+        super().__init__(what)
+        self.what = what        # e.g. "Tanh.backward"
+        self.started = started  # True if an earlier part already ran
+
+
+class _ReaderError(Exception):
+    """The reader's code raised an exception: what, and where."""
+
+
+def _reader_call(what, function, *args, started=False):
+    """Call the reader's code; turn its exceptions into _NotAttempted
+    (NotImplementedError) or _ReaderError (anything else)."""
+    try:
+        return function(*args)
+    except NotImplementedError:
+        raise _NotAttempted(what, started) from None
+    except Exception as err:  # the reader's bug, reported, never raised
+        raise _ReaderError(f"{what} raised {type(err).__name__}: "
+                           f"{err}{_where(err)}") from None
+
+
+def _where(err):
+    """' (at line 3: x = ...)' for the innermost frame outside nnlib."""
+    frames = [frame for frame in traceback.extract_tb(err.__traceback__)
+              if NNLIB_DIR not in Path(frame.filename).resolve().parents]
+    if not frames or not frames[-1].line:
+        return ""
+    return f" (at line {frames[-1].lineno}: {frames[-1].line.strip()})"
+
+
+def _not_attempted(exercise, todo, check_solution):
+    """The neutral verdict of an unanswered exercise, after checking the
+    stored solution quietly (``check_solution``: None or a callable
+    returning its Verdict)."""
+    title = f"Exercise {exercise}" if exercise else "This exercise"
+    if check_solution is not None:
+        verdict = check_solution()
+        if not verdict.passed:
+            raise AssertionError(f"The stored solution of {title.lower()} "
+                                 f"fails its own check:\n{verdict}")
+    return Verdict(False, [f"{title}: {todo}, then run this cell "
+                           f"again."], attempted=False)
+
 
 def _numbers(value):
-    """value as a float64 array; text is refused, not parsed."""
-    if np.asarray(value).dtype.kind in "USO":
-        raise TypeError("not numbers")
-    return np.asarray(value, dtype=np.float64)
+    """value as a float64 array, or TypeError/ValueError if it is not
+    numbers (text, None, a ragged list, complex numbers)."""
+    if value is None or value is Ellipsis:
+        raise TypeError(type(value).__name__)
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{array.dtype.kind}")
+    return array.astype(np.float64)
+
+
+def _pair(expected, got):
+    """The two numbers as text, with just enough significant digits to
+    tell them apart (at least 4), so a report never reads "expected 0.5,
+    got 0.5"."""
+    for digits in range(4, 18):
+        e, g = f"{float(expected):.{digits}g}", f"{float(got):.{digits}g}"
+        if e != g:
+            break
+    return e, g
 
 
 def _fmt(value):
-    """A number rounded for a deterministic, readable report."""
+    """A number rounded for a short report."""
     return f"{float(value):.4g}"
+
+
+def _close(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-4,
+                                                   atol=1e-7))
 
 
 # ---- check_backward ----------------------------------------------------
 
 def check_backward(make_layer, *inputs, params=(), wrt=None, names=None,
-                   solution=None, seed=0, rtol=1e-5):
+                   solution=None, exercise=None, seed=0, rtol=1e-5):
     """Check a layer's backward against numerical gradients.
 
     Args:
@@ -77,11 +159,12 @@ def check_backward(make_layer, *inputs, params=(), wrt=None, names=None,
             ("W", "b") to compare layer.dW: W.shape and layer.db: b.shape.
         wrt: indices of the inputs backward returns gradients for, in
             order (default: every differentiated input).  One gradient is
-            returned as is (dx), several as a tuple (dx, dy).
+            returned as is (dx), several as a tuple or list (dx, dy).
         names: the inputs' names for the report (default x, or x, y).
         solution: the stored solution (class or callable like
-            make_layer), checked instead while the reader's code raises
+            make_layer), checked quietly while the reader's code raises
             NotImplementedError.
+        exercise: its number, e.g. "4.2", for the report.
         seed: seeds the random dout.
         rtol: tolerated error, relative to the size of the gradient.
 
@@ -92,19 +175,25 @@ def check_backward(make_layer, *inputs, params=(), wrt=None, names=None,
     try:
         return _check_layer(make_layer, *args)
     except _NotAttempted as err:
-        if solution is None:
-            return Verdict(False, [
-                f"✘ {err} is not written yet (it raises "
-                f"NotImplementedError): write it, then run this cell "
-                f"again."])
-        verdict = _check_layer(solution, *args)
-        return Verdict(verdict.passed, [
-            f"… {err} is not written yet; checking the stored solution "
-            f"instead:"] + verdict.lines)
+        todo = (f"not finished yet: {err.what} still raises "
+                f"NotImplementedError; write it" if err.started else
+                f"not attempted yet: write {err.what}")
+        check = None if solution is None else (
+            lambda: _solution_verdict(solution, args))
+        return _not_attempted(exercise, todo, check)
+    except _ReaderError as err:
+        return Verdict(False, [f"✘ {err}"])
+
+
+def _solution_verdict(solution, args):
+    try:
+        return _check_layer(solution, *args)
+    except (_NotAttempted, _ReaderError) as err:
+        return Verdict(False, [f"the solution fails: {err}"])
 
 
 def _check_layer(make_layer, inputs, params, wrt, names, seed, rtol):
-    layer = make_layer()
+    layer = _reader_call("creating the layer", make_layer)
     name = type(layer).__name__
     xs = [_as_input(x) for x in inputs]
     if wrt is None:
@@ -113,16 +202,22 @@ def _check_layer(make_layer, inputs, params, wrt, names, seed, rtol):
         names = ["x"] if len(xs) == 1 else ["x", "y"] if len(xs) == 2 \
             else [f"x{i + 1}" for i in range(len(xs))]
 
-    out = _call(f"{name}.forward", layer.forward, *xs)
+    out = _reader_call(f"{name}.forward", layer.forward, *xs)
     if out is None:
         return _fail(name, "not usable", [
             "  forward returned None: did you forget `return out`?"])
+    try:
+        out = _numbers(out)
+    except (TypeError, ValueError):
+        return _fail(name, "not usable", [
+            f"  forward returned {type(out).__name__}, not numbers."])
     # A stream of its own: default_rng(seed) alone would give dout equal
     # to inputs a reader drew with the same seed (hiding, e.g., a W^T).
     rng = np.random.default_rng([seed, 0xD0D7])
     dout = np.asarray(rng.standard_normal(np.shape(out)))
     dout_passed = dout.copy()  # to notice a backward that writes into it
-    grads = _call(f"{name}.backward", layer.backward, dout_passed)
+    grads = _reader_call(f"{name}.backward", layer.backward, dout_passed,
+                         started=True)
 
     lines, summary = [], []
     if not np.array_equal(dout_passed, dout):
@@ -131,7 +226,8 @@ def _check_layer(make_layer, inputs, params, wrt, names, seed, rtol):
                   "its left may still need it.",
                   "      hint: compute a new array (dx = dout * mask) "
                   "instead of writing into dout."]
-    grads, problem = _as_tuple(grads, [f"d{names[i]}" for i in wrt])
+    grads, problem = _as_tuple(grads, [f"d{names[i]}" for i in wrt],
+                               [np.shape(xs[i]) for i in wrt])
     if problem:
         return _fail(name, "not usable", lines + [f"  {problem}"])
     # Read the parameter gradients now: the numerical ones rerun forward.
@@ -141,16 +237,19 @@ def _check_layer(make_layer, inputs, params, wrt, names, seed, rtol):
                 getattr(layer, p, None), p) for p in params]
 
     def loss(_):
-        return np.sum(np.asarray(layer.forward(*xs)) * dout)
+        return np.sum(np.asarray(layer.forward(*xs), dtype=float) * dout)
 
-    numerics = {label: _numeric(loss, target, of, name)
-                for label, got, target, of in checks if got is not None}
+    numerics = {}
+    for label, got, target, of in checks:
+        if got is not None:
+            numerics[label] = _numeric(loss, target, of, name)
+    context = _Context(numerics, dout, out, xs, names)
     n_wrong = 0
     for label, got, target, of in checks:
         if got is None:
             ok, detail = False, [_missing(label, of in params)]
         else:
-            ok, detail = _compare(label, got, numerics, of, rtol, dout)
+            ok, detail = _compare(label, got, of, rtol, context)
         n_wrong += not ok
         lines += detail
     labels = ", ".join(label for label, *_ in checks)
@@ -164,6 +263,20 @@ def _check_layer(make_layer, inputs, params, wrt, names, seed, rtol):
                           f"numerical gradients."] + lines)
 
 
+class _Context:
+    """What the hints look at: the numerical gradients by label, dout,
+    forward's output, the inputs and their names."""
+
+    def __init__(self, numerics, dout, out, inputs, names):
+        self.numerics = numerics
+        self.dout = dout
+        self.out = out
+        self.inputs = dict(zip(names, inputs))
+        first = inputs[0] if inputs else None
+        self.batch = first.shape[0] if (first is not None and first.ndim
+                                        >= 2) else None
+
+
 def _as_input(x):
     """Integer arrays (labels) pass as they are; the rest as float64."""
     if isinstance(x, np.ndarray) and x.dtype.kind in "biu":
@@ -171,19 +284,17 @@ def _as_input(x):
     return np.array(x, dtype=np.float64)
 
 
-def _call(what, method, *args):
-    try:
-        return method(*args)
-    except NotImplementedError:
-        raise _NotAttempted(what) from None
-
-
 def _fail(name, summary, lines):
     return Verdict(False, [f"✘ {name}.backward: {summary}."] + lines)
 
 
 def _copy(value):
-    return None if value is None else np.array(value)
+    """A copy of a stored parameter gradient (kept as it is if it is not
+    an array; the comparison then says so)."""
+    try:
+        return None if value is None else np.array(value)
+    except ValueError:
+        return value
 
 
 def _missing(label, is_param):
@@ -193,13 +304,17 @@ def _missing(label, is_param):
     return f"  {label}: backward returned None in its place."
 
 
-def _as_tuple(grads, labels):
-    """backward's return value as one gradient per label, or a problem."""
+def _as_tuple(grads, labels, shapes):
+    """backward's return value as one gradient per label, or a problem.
+    shapes: the shape of each gradient, to tell one gradient written as
+    a list of rows from a list of gradients."""
     want = ", ".join(labels)
     if grads is None:
         return None, ("backward returned None: did you forget "
                       f"`return {want}`?")
     if len(labels) == 1:
+        if isinstance(grads, list) and _shape_of(grads) == shapes[0]:
+            return (grads,), None       # one gradient, as nested lists
         if isinstance(grads, (tuple, list)):
             if len(grads) != 1:
                 return None, (f"backward returned {len(grads)} values; "
@@ -214,19 +329,31 @@ def _as_tuple(grads, labels):
     return tuple(grads), None
 
 
+def _shape_of(value):
+    try:
+        return np.shape(value)
+    except ValueError:          # ragged nested lists
+        return None
+
+
 def _numeric(loss, target, of, name):
     """The numerical gradient of loss with respect to target's values."""
     if not (isinstance(target, np.ndarray) and target.dtype.kind == "f"):
         raise TypeError(
             f"check_backward: {name}.{of} must be a float numpy array to "
             f"be nudged numerically; it is {type(target).__name__}.")
-    return numerical_gradient(loss, target)
+    saved = target.copy()
+    try:
+        return numerical_gradient(
+            lambda w: _reader_call(f"{name}.forward", loss, w), target)
+    except _ReaderError:
+        target[...] = saved     # the reader's forward failed mid-nudge
+        raise
 
 
-def _compare(label, got, numerics, of, rtol, dout):
-    """(ok, report lines) for one gradient against its numerical value.
-    numerics: label -> numerical gradient, for this and the others."""
-    numeric = numerics[label]
+def _compare(label, got, of, rtol, context):
+    """(ok, report lines) for one gradient against its numerical value."""
+    numeric = context.numerics[label]
     try:
         got = _numbers(got)
     except (TypeError, ValueError):
@@ -236,7 +363,7 @@ def _compare(label, got, numerics, of, rtol, dout):
         return False, [
             f"  {label}: shape {got.shape}, expected {numeric.shape} "
             f"(the shape of {of}).",
-            f"      hint: {_shape_hint(got.shape, numeric.shape)}"]
+            f"      hint: {_shape_hint(label, got.shape, numeric.shape)}"]
     if not np.all(np.isfinite(got)):
         return False, [f"  {label}: contains NaN or infinity."]
     diff = np.abs(got - numeric)
@@ -246,46 +373,117 @@ def _compare(label, got, numerics, of, rtol, dout):
     worst = np.unravel_index(np.argmax(diff), diff.shape)
     at = f"at {label}[{', '.join(str(int(i)) for i in worst)}]: " \
         if worst else ""
+    right, yours = _pair(numeric[worst], got[worst])
     return False, [
         f"  {label}: WRONG, off by up to {_fmt(diff[worst])} "
         f"(relative error {diff[worst] / scale:.2g})",
-        f"      {at}numerical {_fmt(numeric[worst])}, "
-        f"yours {_fmt(got[worst])}",
-        f"      hint: {_value_hint(label, got, numerics, dout)}"]
+        f"      {at}numerical {right}, yours {yours}",
+        f"      hint: {_value_hint(label, got, context)}"]
 
 
-def _shape_hint(got, expected):
+def _shape_hint(label, got, expected):
+    if got == expected[::-1]:
+        if label == "dW":
+            return "transposed? dW = xᵀ · dout has W's shape (D, M)."
+        return "transposed?"
     if len(got) == len(expected) == 1 or (len(got) == 1 and got[0] in
                                           expected):
         return "a sum over the wrong axis? (the batch axis is 0)"
-    if got == expected[::-1]:
-        return "transposed?"
     return "a gradient has the shape of what it is the gradient of."
 
 
-def _close(a, b):
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-7)
+# Each hint: (test, message).  A test gets (got, right, context, label)
+# and says whether got shows that mistake; the first that fits is shown.
+# All of them compare arrays of the same shape only.
+
+def _is_dout(got, right, ctx, label):
+    return (got.shape == ctx.dout.shape and _close(got, ctx.dout)
+            and not _close(right, ctx.dout))
 
 
-def _value_hint(label, got, numerics, dout):
+def _wrong_sign(got, right, ctx, label):
+    return _close(got, -right)
+
+
+def _swapped(got, right, ctx, label):
+    return any(other != label and _close(got, value)
+               for other, value in ctx.numerics.items())
+
+
+def _no_dout(got, right, ctx, label):
+    return (got.shape == ctx.dout.shape and not _close(ctx.dout, 1)
+            and _close(got * ctx.dout, right))
+
+
+def _transposed(got, right, ctx, label):
+    return got.ndim == 2 and _close(got, right.T)
+
+
+def _batch_times(got, right, ctx, label):
+    return bool(ctx.batch and ctx.batch > 1
+                and _close(got, ctx.batch * right))
+
+
+def _batch_over(got, right, ctx, label):
+    return bool(ctx.batch and ctx.batch > 1
+                and _close(got, right / ctx.batch))
+
+
+def _plus_for_minus(got, right, ctx, label):
+    # y(1 + y) for the sigmoid's y(1 - y), 1 + y² for tanh's 1 - y².
+    y, dout = ctx.out, ctx.dout
+    return y.shape == got.shape == dout.shape and (
+        _close(got, dout * y * (1 + y)) or _close(got, dout * (1 + y ** 2)))
+
+
+def _half(got, right, ctx, label):
+    return got.size > 1 and _close(2 * got, right)
+
+
+HINTS = [
+    (_wrong_sign, lambda label, ctx: "yours has the wrong sign."),
+    (_is_dout, lambda label, ctx: (
+        "yours is dout itself, passed on unchanged: multiply it by the "
+        "local derivative (for ReLU, zero it where x <= 0).")),
+    (_swapped, lambda label, ctx: (
+        f"yours equals the right "
+        f"{next(o for o, v in ctx.numerics.items() if o != label)}: are "
+        f"two gradients swapped? (A product sends each input the *other* "
+        f"input times dout.)")),
+    (_no_dout, lambda label, ctx: (
+        "yours does not use dout: multiply by it (chain rule).")),
+    (_transposed, lambda label, ctx: (
+        "yours is the transpose of the right one"
+        + (": dW = xᵀ · dout, not dout · x or (dout · xᵀ)ᵀ."
+           if label == "dW" else "."))),
+    (_batch_times, lambda label, ctx: (
+        f"yours is {ctx.batch} times the right one, the batch size: the "
+        f"loss is a mean over the batch, so divide by N = {ctx.batch}.")),
+    (_batch_over, lambda label, ctx: (
+        f"yours is the right one divided by {ctx.batch}, the batch size: "
+        f"divided by N once too often?")),
+    (_plus_for_minus, lambda label, ctx: (
+        "yours has a plus where the derivative has a minus: the "
+        "sigmoid's is y(1 − y) (tanh's 1 − y²).")),
+    (_half, lambda label, ctx: (
+        "yours is half the right one: where a value is used twice (as in "
+        "x · x), each use sends back a gradient and they add up (+=, not "
+        "=).")),
+]
+
+
+def _value_hint(label, got, context):
     """A guess at what went wrong, from how got relates to the numerical
-    gradients (its own and the other inputs')."""
-    numeric = numerics[label]
+    gradients (its own and the other inputs') and to dout."""
+    right = context.numerics[label]
     if not np.any(got):
         return "yours is all zeros: is dout used, and the result returned?"
-    for other, value in numerics.items():
-        if other != label and _close(got, value):
-            return (f"yours equals the right {other}: are two gradients "
-                    f"swapped?")
-    if np.shape(got * dout) == got.shape and _close(got * dout, numeric):
-        return "yours does not use dout: multiply by it (chain rule)."
-    if got.ndim == 2 and _close(got, numeric.T):
-        return "yours is the transpose of the right one."
-    if _close(got, -numeric):
-        return "yours has the wrong sign."
-    norm = float(np.sum(numeric * numeric))
-    factor = float(np.sum(got * numeric)) / norm if norm else 0.0
-    if got.size > 1 and _close(got, factor * numeric):
+    for test, message in HINTS:
+        if test(got, right, context, label):
+            return message(label, context)
+    norm = float(np.sum(right * right))
+    factor = float(np.sum(got * right)) / norm if norm else 0.0
+    if got.size > 1 and _close(got, factor * right):
         return (f"yours is {factor:.3g} times the right one: a missing "
                 f"or extra factor?")
     return ("compare with the local derivative of forward; is each "
@@ -294,8 +492,8 @@ def _value_hint(label, got, numerics, dout):
 
 # ---- check_values ------------------------------------------------------
 
-def check_values(got, expected, names=None, solution=None, rtol=1e-6,
-                 atol=1e-9):
+def check_values(got, expected, names=None, solution=None, exercise=None,
+                 answer=None, mistakes=None, rtol=1e-6, atol=1e-9):
     """Check computed numbers against reference values.
 
     Args:
@@ -303,28 +501,41 @@ def check_values(got, expected, names=None, solution=None, rtol=1e-6,
             values, or a dict name -> value.  Arrays must match in shape.
         names: labels for a tuple or list (default "value 1", "value 2",
             ...); a dict's keys are its names.
-        solution: checked instead while got is still ``...`` (not
-            attempted).
+        solution: checked quietly instead while got is still ``...``
+            (not attempted), or while some of its values are.
+        exercise: its number, e.g. "1.1", for the report.
+        answer: the name of the reader's answer variable, for the report
+            ("fill in answer_1_1").
+        mistakes: {name: [(wrong value, what mistake gives it), ...]}:
+            known wrong answers, each named when the reader's value
+            matches it (e.g. a gradient that forgot the tax).  For a
+            single value, the name is the one in ``names`` or "value".
         rtol, atol: a value is right when
             ``|got - expected| <= atol + rtol * |expected|``, elementwise.
 
     Returns:
         A Verdict.
     """
-    if got is Ellipsis:
-        if solution is None:
-            return Verdict(False, ["✘ Not answered yet: replace the ... "
-                                   "with your answer."])
-        verdict = check_values(solution, expected, names, None, rtol, atol)
-        return Verdict(verdict.passed, [
-            "… Not answered yet; checking the stored solution "
-            "instead:"] + verdict.lines)
     if isinstance(names, str):
         names = [names]
+    unanswered = _unanswered(got, expected, names)
+    if unanswered is not None:
+        where = f"`{answer}`" if answer else "the `...`"
+        if unanswered == "all":
+            todo = f"not attempted yet: fill in {where}"
+        else:
+            todo = (f"not finished yet: answer {', '.join(unanswered)} "
+                    f"(still `...`)")
+        check = None if solution is None else (
+            lambda: check_values(solution, expected, names, rtol=rtol,
+                                 atol=atol))
+        return _not_attempted(exercise, todo, check)
     pairs, problem = _pairs(got, expected, names)
     if problem:
         return Verdict(False, [f"✘ {problem}"])
-    lines = [_compare_value(name, g, e, rtol, atol) for name, g, e in pairs]
+    mistakes = mistakes or {}
+    lines = [_compare_value(name, g, e, rtol, atol, mistakes.get(name, ()))
+             for name, g, e in pairs]
     n_wrong = sum(not ok for ok, _ in lines)
     if len(pairs) == 1:
         head = "✘ Wrong." if n_wrong else "✔ Right."
@@ -332,6 +543,26 @@ def check_values(got, expected, names=None, solution=None, rtol=1e-6,
         head = f"✘ {n_wrong} of {len(pairs)} values wrong." if n_wrong \
             else f"✔ All {len(pairs)} values are right."
     return Verdict(not n_wrong, [head] + [line for _, line in lines])
+
+
+def _unanswered(got, expected, names):
+    """None if answered; "all" if got is still ...; else the names of the
+    values still left as ..."""
+    if got is Ellipsis:
+        return "all"
+    if isinstance(expected, dict) and isinstance(got, dict):
+        missing = [str(k) for k in expected
+                   if k in got and got[k] is Ellipsis]
+    elif isinstance(expected, (tuple, list)) and isinstance(got,
+                                                            (tuple, list)):
+        labels = names or [f"value {i + 1}" for i in range(len(expected))]
+        missing = [label for label, value in zip(labels, got)
+                   if value is Ellipsis]
+    else:
+        return None
+    if not missing:
+        return None
+    return "all" if len(missing) == len(expected) else missing
 
 
 def _pairs(got, expected, names):
@@ -360,10 +591,11 @@ def _pairs(got, expected, names):
     return [((names or ["value"])[0], got, expected)], None
 
 
-def _compare_value(name, got, expected, rtol, atol):
-    """(ok, one report line) for one value."""
-    if got is None or got is Ellipsis:
-        return False, f"  {name}: no answer ({got!r})."
+def _compare_value(name, got, expected, rtol, atol, known):
+    """(ok, one report line) for one value; ``known``: [(wrong value,
+    mistake)] to name when got matches one."""
+    if got is None:
+        return False, f"  {name}: no answer (None)."
     expected = np.asarray(expected, dtype=np.float64)
     try:
         got = _numbers(got)
@@ -373,15 +605,89 @@ def _compare_value(name, got, expected, rtol, atol):
         return False, (f"  {name}: shape {got.shape}, expected "
                        f"{expected.shape}.")
     close = np.isclose(got, expected, rtol=rtol, atol=atol)
-    if expected.ndim == 0:
-        if close:
-            return True, f"  {name} = {_fmt(got)}: ok"
-        return False, (f"  {name}: expected {_fmt(expected)}, got "
-                       f"{_fmt(got)}.")
     if close.all():
+        if expected.ndim == 0:
+            return True, f"  {name} = {_fmt(got)}: ok"
         return True, f"  {name}: ok (all {close.size} entries)"
+    hint = _known_mistake(got, known) or _values_hint(got, expected)
+    hint = f" {hint}" if hint else ""
+    if expected.ndim == 0:
+        right, yours = _pair(expected, got)
+        return False, f"  {name}: expected {right}, got {yours}.{hint}"
     worst = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
     index = ", ".join(str(int(i)) for i in worst)
+    right, yours = _pair(expected[worst], got[worst])
     return False, (f"  {name}: {int((~close).sum())} of {close.size} "
-                   f"entries wrong; at [{index}] expected "
-                   f"{_fmt(expected[worst])}, got {_fmt(got[worst])}.")
+                   f"entries wrong; at [{index}] expected {right}, got "
+                   f"{yours}.{hint}")
+
+
+def _known_mistake(got, known):
+    for value, mistake in known:
+        try:
+            if _close(got, _numbers(value)):
+                return f"({mistake})"
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _values_hint(got, expected):
+    if np.any(expected) and _close(got, -expected):
+        return "(the sign is wrong)"
+    if got.ndim == 2 and _close(got, expected.T):
+        return "(transposed)"
+    return None
+
+
+# ---- check_update --------------------------------------------------------
+
+def check_update(update, params, grads, expected, solution=None,
+                 exercise=None):
+    """Check an update rule: the new values, and that it works in place.
+
+    update: the reader's function ``update(params, grads)``, which must
+        change each array of ``params`` in place (the layers of a net hold
+        those very arrays).
+    params, grads: dicts of arrays keyed alike; copies are used, so the
+        caller's arrays stay as they were.
+    expected: dict of the parameters' values after one update.
+    solution: an update function checked quietly while ``update`` raises
+        NotImplementedError.
+    exercise: its number, for the report.
+    """
+    try:
+        return _check_update(update, params, grads, expected)
+    except _NotAttempted as err:
+        check = None if solution is None else (
+            lambda: _check_update(solution, params, grads, expected))
+        return _not_attempted(exercise, f"not attempted yet: write "
+                              f"{err.what}", check)
+    except _ReaderError as err:
+        return Verdict(False, [f"✘ {err}"])
+
+
+def _check_update(update, params, grads, expected):
+    mine = {key: np.array(value, dtype=float) for key, value in
+            params.items()}
+    held = dict(mine)       # what the layers would hold
+    grads = {key: np.array(value, dtype=float) for key, value in
+             grads.items()}
+    name = getattr(update, "__name__", "update")
+    _reader_call(name, update, mine, grads)
+    lines, wrong = [], 0
+    for key, value in expected.items():
+        if mine.get(key) is not held[key]:
+            wrong += 1
+            lines.append(
+                f"  {key}: params[{key!r}] now holds a new array, so the "
+                f"layers still use the old one: update it in place "
+                f"(params[{key!r}] -= ...).")
+            continue
+        ok, line = _compare_value(key, mine[key], value, 1e-6, 1e-9, ())
+        wrong += not ok
+        lines.append(line)
+    head = (f"✘ {name}: {wrong} of {len(expected)} parameters wrong."
+            if wrong else f"✔ {name} is right: every parameter updated in "
+                          f"place.")
+    return Verdict(not wrong, [head] + lines)

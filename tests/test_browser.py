@@ -69,6 +69,7 @@ class PageVisit:
         self.math_untypeset = 0
         self.math_errors = 0
         self.math_count = 0
+        self.raw_tex = []      # prose text with TeX MathJax did not typeset
         self.imgs_without_alt = []
         self.hrefs = []
         self.widget_views = 0
@@ -134,8 +135,35 @@ def wait_until_settled(page):
     page.wait_for_load_state("networkidle")
 
 
+# Text in prose that looks like TeX: a dollar sign, or a backslash
+# command such as \eta or \frac, or the \( \) delimiters.
+RAW_TEX = r"\$|\\([A-Za-z]+|[()\[\]])"
+
+# Where TeX-looking text is expected: typeset math, code, program
+# output and widgets (a cell's printout is not prose).
+NOT_PROSE = ("mjx-container, .math, code, pre, script, style, .highlight, "
+             ".cell_output, .output, .jupyter-widgets, .widget-subarea")
+
+
 def inspect(page, visit):
     """Record math, images, links and widgets of the loaded page."""
+    visit.raw_tex = page.evaluate("""([pattern, skip]) => {
+        const tex = new RegExp(pattern);
+        const root = document.querySelector('main') || document.body;
+        const walker = document.createTreeWalker(root,
+            NodeFilter.SHOW_TEXT);
+        const found = [];
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (node.parentElement.closest(skip)) continue;
+            const text = node.textContent;
+            const at = text.search(tex);
+            if (at >= 0) {
+                found.push(text.slice(Math.max(0, at - 30), at + 30)
+                    .replace(/\\s+/g, ' '));
+            }
+        }
+        return found;
+    }""", [RAW_TEX, NOT_PROSE])
     found = page.evaluate("""() => {
         const math = [...document.querySelectorAll('.math')];
         return {
@@ -232,6 +260,14 @@ def test_math_is_typeset(visits):
     # The intro has math, so this test cannot pass by finding none.
     intro = [v for v in visits if v.path.as_posix() == "book/intro.html"]
     assert intro and intro[0].math_count > 0
+
+
+def test_no_raw_tex_in_prose(visits):
+    # TeX that MathJax did not typeset shows as "$" or "\\eta" in the
+    # text, e.g. display math written inside a list item.
+    problems = [(v.path, f"untypeset TeX: ...{text}...")
+                for v in visits for text in v.raw_tex]
+    assert not problems, report(problems)
 
 
 def test_every_image_has_alt_text(visits):

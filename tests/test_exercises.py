@@ -235,17 +235,19 @@ class NotYet(Sigmoid):
         raise NotImplementedError
 
 
-def test_not_attempted_checks_the_stored_solution(batch):
-    verdict = check_backward(NotYet, batch[0], solution=Sigmoid)
-    assert verdict.passed
-    assert verdict.lines[0].startswith("… NotYet.backward is not written")
-    assert verdict.lines[1].startswith("✔ Sigmoid.backward is right")
+def test_not_attempted_is_one_neutral_line(batch):
+    verdict = check_backward(NotYet, batch[0], solution=Sigmoid,
+                             exercise="4.1")
+    assert not verdict.passed and not verdict.attempted
+    assert verdict.lines == [
+        "Exercise 4.1: not finished yet: NotYet.backward still raises "
+        "NotImplementedError; write it, then run this cell again."]
 
 
-def test_not_attempted_without_solution_fails(batch):
+def test_not_attempted_without_solution(batch):
     verdict = check_backward(NotYet, batch[0])
-    assert not verdict.passed
-    assert "NotYet.backward is not written yet" in repr(verdict)
+    assert not verdict.passed and not verdict.attempted
+    assert "✔" not in repr(verdict) and "✘" not in repr(verdict)
 
 
 def test_unwritten_forward_counts_as_not_attempted(batch):
@@ -254,17 +256,21 @@ def test_unwritten_forward_counts_as_not_attempted(batch):
             raise NotImplementedError
 
     verdict = check_backward(NoForward, batch[0], solution=Relu)
-    assert verdict.passed
-    assert "NoForward.forward is not written yet" in verdict.lines[0]
+    assert verdict.lines[0] == ("This exercise: not attempted yet: write "
+                                "NoForward.forward, then run this cell "
+                                "again.")
 
 
-def test_a_wrong_solution_still_fails(batch):
+def test_a_wrong_stored_solution_raises(batch):
+    # Quietly checked, but loudly broken: the book's tests must fail.
     class Wrong(Sigmoid):
         def backward(self, dout):
             return dout
 
-    verdict = check_backward(NotYet, batch[0], solution=Wrong)
-    assert not verdict.passed
+    with pytest.raises(AssertionError, match="stored solution"):
+        check_backward(NotYet, batch[0], solution=Wrong, exercise="4.1")
+    with pytest.raises(AssertionError, match="stored solution"):
+        check_values(..., 2.2, solution=2.0)
 
 
 # ---- the verdict as text -----------------------------------------------
@@ -330,11 +336,21 @@ def test_values_shape_and_count_problems():
                                         "  value: expected 2, got 3."]
 
 
-def test_values_not_answered_uses_the_solution():
-    verdict = check_values(..., (2.2, 110), solution=(2.2, 110))
-    assert verdict.passed
-    assert verdict.lines[0].startswith("… Not answered yet")
-    assert not check_values(..., 1.0).passed
+def test_values_not_answered_show_no_values():
+    verdict = check_values(..., (2.2, 110), solution=(2.2, 110),
+                           exercise="1.1", answer="answer_1_1")
+    assert not verdict.passed and not verdict.attempted
+    assert verdict.lines == ["Exercise 1.1: not attempted yet: fill in "
+                             "`answer_1_1`, then run this cell again."]
+
+
+def test_values_partly_answered_show_no_values_and_no_tick():
+    expected = {"a": 1.0, "b": 2.0, "c": 3.0}
+    verdict = check_values({"a": 1.0, "b": ..., "c": ...}, expected,
+                           solution=expected, exercise="9.2")
+    assert not verdict.passed and not verdict.attempted
+    assert verdict.lines == ["Exercise 9.2: not finished yet: answer b, c "
+                             "(still `...`), then run this cell again."]
 
 
 def test_check_values_refuses_a_name_list_of_the_wrong_length():

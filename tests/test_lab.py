@@ -6,9 +6,11 @@ run never writes into the repository; the copy of chapter 1 has no stored
 outputs, so everything shown comes from the kernel), opens chapter 1 in
 headless Chromium with the network cut outside the server, runs every
 cell with a real kernel, and checks what the reader sees: no error in any
-cell, the chapter's MyST markup rendered (not shown as raw text),
-steppers whose slider and Play button step with the captions nnlib
-traced, and an input panel that re-traces its graph in the kernel.
+cell, the chapter's MyST markup rendered (not shown as raw text), the
+prose's numbers ({eval} roles) evaluated by the kernel, steppers whose
+slider and Play button step with the captions nnlib traced, and an input
+panel that re-traces its graph in the kernel.  A second copy, opened and
+not run, shows the numbers ``make refresh`` stored in the notebook.
 """
 import json
 import os
@@ -27,6 +29,7 @@ from test_browser import (STEPPER, assert_steps_show_captions, try_play,
                           try_slider)
 
 CHAPTER = "01_computational_graphs.ipynb"
+UNRUN_COPY = "unrun_" + CHAPTER   # opened, never run
 START_SECONDS = 120   # for the server to listen, on a slow machine
 RUN_SECONDS = 180     # for every cell of the chapter to run
 
@@ -60,12 +63,13 @@ def free_port():
 
 
 def strip_outputs(path):
-    """Remove a notebook's stored outputs and widget state, so that all
-    a run shows comes from the kernel."""
+    """Remove a notebook's stored outputs, widget state and the prose's
+    stored numbers, so that all a run shows comes from the kernel."""
     notebook = json.loads(path.read_text())
     for cell in notebook["cells"]:
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
+        cell["metadata"].pop("user_expressions", None)
     notebook["metadata"].pop("widgets", None)
     path.write_text(json.dumps(notebook))
 
@@ -82,6 +86,7 @@ def lab(tmp_path_factory):
     """URL of a JupyterLab server over a copy of book/, with its token."""
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(REPO / "book", root / "book")
+    shutil.copy(root / "book" / CHAPTER, root / "book" / UNRUN_COPY)
     strip_outputs(root / "book" / CHAPTER)
     write_settings(root / "settings")
     port, token = free_port(), secrets.token_hex(16)
@@ -161,6 +166,60 @@ def chapter(browser, lab):
     page.close()
 
 
+def stored_numbers():
+    """{cell index: [(expression, text)]}: the values of the chapter's
+    {eval} roles as `make refresh` stored them (the built book's too)."""
+    notebook = json.loads((REPO / "book" / CHAPTER).read_text())
+    return {index: [(item["expression"], item["result"]["data"]["text/plain"])
+                    for item in cell["metadata"].get("user_expressions", [])]
+            for index, cell in enumerate(notebook["cells"])
+            if cell["metadata"].get("user_expressions")}
+
+
+SHOW_CELL = """index => {
+    const notebook = window.jupyterapp.shell.currentWidget.content;
+    notebook.scrollToItem(index, 'center');
+    const cell = notebook.widgets[index];
+    return {
+        text: cell.node.textContent,
+        code: [...cell.node.querySelectorAll('code')].map(c => c.textContent),
+    };
+}"""
+
+
+def cell_number_problems(page, index, values):
+    """What Markdown cell `index` shows wrong, once scrolled into view
+    (JupyterLab draws only the cells in view): an {eval} shown as its
+    expression, or a number other than the stored one."""
+    shown = page.evaluate(SHOW_CELL, index)
+    problems = []
+    for expression, text in values:
+        text = text.strip("'\"")   # a string shows without quotes
+        if expression in shown["code"]:
+            problems.append(f"cell {index} shows {expression!r}, not its "
+                            f"number")
+        elif text not in shown["text"]:
+            problems.append(f"cell {index} does not show {expression} = "
+                            f"{text}")
+    return problems
+
+
+def number_problems(page, patience=15):
+    """Problems with the open notebook's prose numbers, waiting up to
+    `patience` seconds for each cell (answers from the kernel may still
+    be on their way)."""
+    problems = []
+    for index, values in stored_numbers().items():
+        deadline = time.monotonic() + patience
+        while True:
+            found = cell_number_problems(page, index, values)
+            if not found or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        problems += found
+    return problems
+
+
 def bring_into_view(page, stepper):
     """Scroll to a stepper and wait until it is drawn: JupyterLab skips
     drawing cells outside the view (CSS content-visibility)."""
@@ -202,6 +261,32 @@ def test_myst_markup_is_rendered(chapter):
         assert raw not in text, f"raw MyST shown to the reader: {raw}"
     # jupyterlab-myst turns each exercise's solution into a dropdown.
     assert page.locator(".jp-MarkdownCell .myst-admonition").count() > 0
+
+
+def test_prose_shows_the_numbers_the_kernel_computed(chapter):
+    # The copy was run with no stored numbers: the kernel evaluated every
+    # {eval}, and the numbers are those of the built book.
+    page, _, _ = chapter
+    assert stored_numbers(), "chapter 1 has no {eval} numbers to check"
+    problems = number_problems(page)
+    assert not problems, problems
+
+
+def test_prose_shows_stored_numbers_before_any_run(browser, lab):
+    # A reader who opens a chapter and runs nothing sees its numbers too:
+    # jupyterlab-myst reads the values `make refresh` stored.
+    base, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(f"{base}/lab/tree/book/{UNRUN_COPY}?token={token}")
+        page.wait_for_function(KERNEL_IDLE, timeout=START_SECONDS * 1000)
+        page.wait_for_function(
+            "() => document.querySelectorAll('.jp-MarkdownCell').length"
+            " > 10", timeout=30000)
+        problems = number_problems(page)
+        assert not problems, problems
+    finally:
+        page.close()
 
 
 def test_first_stepper_shows_the_traced_captions(chapter):

@@ -10,16 +10,64 @@ rewrites hundreds of lines even when nothing changed. Here the ids are
 replaced by ones derived from the notebook's name and the widget's order
 of creation, and no execution timestamps are stored, so re-running an
 unchanged notebook changes nothing and a diff shows only real changes.
+
+The values of the prose's {eval}`name` roles are stored too, in each
+Markdown cell's ``user_expressions`` metadata, evaluated in the kernel at
+that point of the notebook.  jupyterlab-myst reads them there, so a reader
+who opens a chapter in JupyterLab sees its numbers before running it.
 """
 import hashlib
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.util import ensure_async
 
 STATE_KEY = "application/vnd.jupyter.widget-state+json"
 TIMEOUT = 300  # seconds a cell may run, as in _config.yml
+EVAL_ROLE = re.compile(r"\{eval\}`([^`]+)`")
+
+
+def eval_expressions(markdown):
+    """The expressions of the {eval} roles in a Markdown text, in order,
+    each once."""
+    return list(dict.fromkeys(m.strip() for m in
+                              EVAL_ROLE.findall(markdown)))
+
+
+class EvalStoringClient(NotebookClient):
+    """Executes code cells as usual; at each Markdown cell, evaluates its
+    {eval} expressions in the kernel and stores the results as
+    jupyterlab-myst does (``cell.metadata.user_expressions``)."""
+
+    async def async_execute_cell(self, cell, cell_index, **kwargs):
+        if cell.cell_type != "markdown":
+            return await super().async_execute_cell(cell, cell_index,
+                                                    **kwargs)
+        expressions = eval_expressions(cell.source)
+        cell.metadata.pop("user_expressions", None)
+        if expressions:
+            cell.metadata["user_expressions"] = await self._evaluate(
+                expressions)
+        return cell
+
+    async def _evaluate(self, expressions):
+        named = {str(i): text for i, text in enumerate(expressions)}
+        msg_id = await ensure_async(self.kc.execute(
+            "", store_history=False, user_expressions=named))
+        reply = await self.async_wait_for_reply(msg_id)
+        results = reply["content"]["user_expressions"]
+        stored = []
+        for key, text in named.items():
+            result = results[key]
+            if result["status"] != "ok":
+                raise RuntimeError(
+                    f"{{eval}}`{text}` failed in the kernel: "
+                    f"{result.get('ename')}: {result.get('evalue')}")
+            stored.append({"expression": text, "result": result})
+        return stored
 
 
 def stable_ids(notebook, name):
@@ -47,6 +95,21 @@ def with_stable_ids(notebook, name):
     return nbformat.reads(text, as_version=4)
 
 
+def merged_streams(outputs):
+    """The outputs with neighbouring prints to the same stream joined:
+    the kernel flushes at random moments, so one cell's printout would
+    otherwise be stored in a different number of pieces on each run."""
+    merged = []
+    for output in outputs:
+        if (output.output_type == "stream" and merged
+                and merged[-1].output_type == "stream"
+                and merged[-1].name == output.name):
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def refresh(path):
     """Execute one notebook in place with stable widget ids."""
     path = Path(path)
@@ -54,11 +117,14 @@ def refresh(path):
     for cell in notebook.cells:
         # Timestamps of an earlier run: they would change on every run.
         cell.metadata.pop("execution", None)
-    client = NotebookClient(
+    client = EvalStoringClient(
         notebook, timeout=TIMEOUT, store_widget_state=True,
         record_timing=False,
         resources={"metadata": {"path": str(path.parent)}})
     client.execute()
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = merged_streams(cell.outputs)
     notebook = with_stable_ids(notebook, path.name)
     nbformat.validate(notebook)
     path.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
