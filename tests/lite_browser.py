@@ -166,16 +166,24 @@ class LiteRun:
         assert found == 1, (f"expected one cell with {marker!r} holding "
                             f"{old!r}; found {found}")
 
-    def run_all(self, timeout):
-        """Run every cell (Run > Run All Cells); seconds it took."""
-        start = time.monotonic()
-        # Not awaited here: the wait below has the timeout.
+    def start_run_all(self):
+        """Start running every cell (Run > Run All Cells), not waiting:
+        several chapters can run at once, each in its own kernel."""
+        self._run_start = time.monotonic()
         self.page.evaluate("() => { window.jupyterapp.commands.execute("
                            "'notebook:run-all-cells'); }")
+
+    def wait_run_all(self, timeout):
+        """Wait until Run All finished; seconds since it started."""
         self.page.wait_for_function(RUN_FINISHED, timeout=timeout * 1000,
                                     polling=250)
-        self.timings["run_all"] = time.monotonic() - start
+        self.timings["run_all"] = time.monotonic() - self._run_start
         return self.timings["run_all"]
+
+    def run_all(self, timeout):
+        """Run every cell; seconds it took."""
+        self.start_run_all()
+        return self.wait_run_all(timeout)
 
     def run_cell(self, index, source, timeout=60):
         """Give cell `index` a new source, run it; its outputs."""
