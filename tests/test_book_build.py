@@ -201,6 +201,11 @@ def test_broken_pages_fail_the_build(tmp_path):
     """
     shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
     (tmp_path / "_vendor").mkdir()  # the static folder the config names
+    # and the book's own Sphinx extensions, where the config finds them
+    local = book_config()["sphinx"].get("local_extensions", {})
+    for name, folder in local.items():
+        (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / folder / f"{name}.py", tmp_path / folder)
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n")
     (tmp_path / "book" / "broken.md").write_text(BROKEN_MARKDOWN)

