@@ -48,7 +48,7 @@ LITE_SITE := _build/html/lite
 LITE_STAMP := $(LITE_SITE)/.built
 # Everything the site is made of: rebuilt when one of these changes.
 LITE_INPUTS := $(wildcard tools/lite/*.py tools/lite/*.json \
-	tools/lite/*.txt tools/lite/myst_nb/*.py book/*.ipynb) \
+	tools/lite/*.txt book/*.ipynb) \
 	$(shell find nnlib -name '*.py') pyproject.toml _toc.yml
 
 .PHONY: install lite book test test-numerics refresh serve lab screenshot clean

@@ -4,11 +4,9 @@ A small fake release (npm folder, lock file, carrier zip) stands in for
 Pyodide: a carrier file that differs from the lock file, one that is
 missing, or npm's package at another version each stop the build with a
 message naming the problem. Also: the wheels built here are the same
-bytes every time, and the myst_nb stand-in behaves as glue does.
+bytes every time.
 """
 import hashlib
-import importlib.util
-import inspect
 import json
 import sys
 import tarfile
@@ -164,29 +162,6 @@ def test_wheels_are_the_same_bytes_every_time(tmp_path):
             assert name.startswith("nnlib/")
             assert archive.read(name) == files[name]
             assert f"{name},sha256=" in record
-
-
-def load_stand_in():
-    spec = importlib.util.spec_from_file_location(
-        "myst_nb_stand_in", REPO / "tools" / "lite" / "myst_nb" /
-        "__init__.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_glue_stand_in_shows_only_what_glue_shows(monkeypatch):
-    import IPython.display
-    import myst_nb
-    stand_in = load_stand_in()
-    assert (list(inspect.signature(stand_in.glue).parameters)
-            == list(inspect.signature(myst_nb.glue).parameters)[:3])
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", shown.append)
-    assert stand_in.glue("n", 42, display=False) is None
-    assert shown == []
-    stand_in.glue("n", 42)
-    assert shown == [42]
 
 
 def test_npz_rewritten_reproducibly_keeps_its_arrays(tmp_path):

@@ -18,8 +18,8 @@ which replaces --out only once the build succeeded:
 * static/pyodide/: Pyodide 0.27.7 with the packages the chapters need,
   each file checked against npm's lock file (lite_pyodide.py), plus the
   site's own wheels: nnlib from this repository, ipywidgets and comm
-  from PyPI, and a stand-in for myst_nb (tools/lite/myst_nb). The lock
-  file lists their imports, so `import nnlib` in a cell loads nnlib.
+  from PyPI. The lock file lists their imports, so `import nnlib` in a
+  cell loads nnlib.
 * files/book/: the chapters, without their stored outputs. Everything a
   reader sees there is made by their own run; stored widget views would
   otherwise show as errors (their models live only in a kernel), and the
@@ -161,9 +161,6 @@ def own_wheels(pinned, dest):
     nnlib = lite_wheels.build_wheel(
         "nnlib", version, lite_wheels.python_files(ROOT / "nnlib"), dest,
         summary="The small numpy library of Backprop by Hand.")
-    myst_nb = lite_wheels.build_wheel(
-        "myst_nb", "0.0.0", lite_wheels.python_files(HERE / "myst_nb"),
-        dest, summary="glue() for the book's JupyterLite site.")
     sample = lite_wheels.build_wheel(
         SAMPLE_PACKAGE, "1.0", sample_files(dest), dest,
         summary="The offline MNIST sample for nnlib (NNLIB_SAMPLE).")
@@ -176,7 +173,6 @@ def own_wheels(pinned, dest):
         # A cell imports nnlib.data, never the sample; nnlib.widgets
         # imports ipywidgets, which a cell never names either.
         Own(nnlib, ("nnlib",), ("numpy", "ipywidgets", SAMPLE_PACKAGE)),
-        Own(myst_nb, ("myst_nb",), ("ipython",)),
     ]
 
 

@@ -1,6 +1,6 @@
 """Pure-Python wheels for the browser, built from source folders here.
 
-The JupyterLite site serves nnlib and a small myst_nb stand-in as wheels
+The JupyterLite site serves nnlib and the MNIST sample as wheels
 listed in its Pyodide lock file. A wheel is a zip with a ``.dist-info``
 folder (METADATA, WHEEL, RECORD), so no build backend is needed. Entries
 are sorted and dated 1980-01-01: the same source gives the same bytes, so
