@@ -1,6 +1,6 @@
 """Automatic checks for the book's exercises.
 
-Three checks, each answering with a ``Verdict`` (``.passed``: the
+Four checks, each answering with a ``Verdict`` (``.passed``: the
 reader's own answer is right; printed, or shown as a cell's result, it
 reads as a short report):
 
@@ -16,6 +16,9 @@ reads as a short report):
 ``check_update(update, params, grads, expected, ...)``
     For "write this update rule" exercises: the new parameters, and that
     the arrays were changed in place.
+``check_function(function, args, expected, ...)``
+    For "write this function" exercises: what ``function(*args)``
+    returns, compared as check_values compares numbers.
 
 A wrong answer gets a verdict that says what is wrong and, where it
 recognises the pattern, which classic mistake gives it (a missing 1/N,
@@ -691,3 +694,34 @@ def _check_update(update, params, grads, expected):
             if wrong else f"✔ {name} is right: every parameter updated in "
                           f"place.")
     return Verdict(not wrong, [head] + lines)
+
+
+# ---- check_function ------------------------------------------------------
+
+def check_function(function, args, expected, names=None, solution=None,
+                   exercise=None, mistakes=None, rtol=1e-6, atol=1e-9):
+    """Check what a function of the reader's returns, as check_values does.
+
+    function: the reader's function, called as ``function(*args)``.
+    args: a tuple of its arguments, also handed to ``solution``.
+    expected, names, mistakes, rtol, atol: as for check_values.
+    solution: the stored solution function, checked quietly while
+        ``function`` raises NotImplementedError.
+    exercise: its number, for the report.
+    """
+    name = getattr(function, "__name__", "the function")
+    try:
+        got = _reader_call(name, function, *args)
+    except _NotAttempted as err:
+        check = None if solution is None else (
+            lambda: check_values(solution(*args), expected, names,
+                                 rtol=rtol, atol=atol))
+        return _not_attempted(exercise, f"not attempted yet: write "
+                              f"{err.what}", check)
+    except _ReaderError as err:
+        return Verdict(False, [f"✘ {err}"])
+    if got is None:
+        return Verdict(False, [f"✘ {name} returned None: end it with "
+                               f"return ..."])
+    return check_values(got, expected, names, mistakes=mistakes, rtol=rtol,
+                        atol=atol)
