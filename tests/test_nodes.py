@@ -11,7 +11,7 @@ from nnlib.book.nodes import (AddConstLayer, AddLayer, AffineNode, DivLayer,
                               ReciprocalLayer, SoftmaxWithLossNode,
                               SqrtLayer, SquareLayer, SubLayer, SumLayer,
                               reduce_to_shape)
-from nnlib.layers import Affine, SoftmaxWithLoss
+from nnlib.layers import Affine, Relu, SoftmaxWithLoss
 
 # (make a layer, lowest input, highest input): inputs stay where the
 # function is smooth (log needs x > 0, 1/x stays away from 0).
@@ -290,11 +290,11 @@ def test_max_layer_routes_dout_to_the_winner():
     np.testing.assert_array_equal(dy, [10.0, 0.0, 0.0])
 
 
-def test_max_layer_at_a_tie_gives_dout_to_the_first_input():
+def test_max_layer_at_a_tie_gives_dout_to_the_second_input():
     layer = MaxLayer()
     assert layer.forward(2.0, 2.0) == 2.0
     dx, dy = layer.backward(3.0)
-    assert (dx, dy) == (3.0, 0.0)
+    assert (dx, dy) == (0.0, 3.0)
     # The two parts add up to the slope of moving x and y together
     # (max(x + s, y + s) grows like s), and central differences in x
     # alone split the gradient in half: a tie has no derivative.
@@ -363,3 +363,12 @@ def test_softmax_with_loss_node_gives_no_gradient_for_the_labels(rng):
     np.testing.assert_allclose(
         ds, numerical_gradient(lambda v: SoftmaxWithLossNode().forward(v, t),
                                s.copy()), rtol=1e-5, atol=1e-9)
+
+
+def test_max_with_zero_is_relu_the_tie_at_zero_included():
+    x = np.array([-1.5, 0.0, 2.0, 0.0, 0.5])
+    dout = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    top, relu = MaxLayer(), Relu()
+    np.testing.assert_array_equal(top.forward(x, 0.0), relu.forward(x))
+    dx, _ = top.backward(dout)
+    np.testing.assert_array_equal(dx, relu.backward(dout))

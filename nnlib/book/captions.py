@@ -325,10 +325,10 @@ def _max_backward(edge, say):
     mine = say.value(edge.src.value)
     theirs = say.value(other.value)
     if edge.src.value == other.value:
-        return (f"a tie, {mine} = {theirs}: all of {up} goes to the "
-                f"first input" if edge.slot == 0 else
-                f"a tie, {mine} = {theirs}: the first input took all of "
-                f"{up}, so {name} gets 0")
+        return (f"a tie, {mine} = {theirs}: this node gives the second "
+                f"input all of {up}, so {name} gets 0" if edge.slot == 0
+                else f"a tie, {mine} = {theirs}: this node gives the "
+                f"second input, {name}, all of {up}")
     if wins:
         return f"{name} = {mine} won against {theirs}, so it gets all " \
                f"of {up}"

@@ -375,9 +375,10 @@ class MaxLayer(Layer):
 
     Backward routes dout to the larger input: dx = dout where x won,
     dy = dout where y won, 0 for the other.  At a tie (x == y) max has
-    no derivative; this node gives all of dout to x and 0 to y, so the
+    no derivative; this node gives all of dout to y and 0 to x, so the
     two still add up to dout, the slope when x and y move together
-    (central differences at a tie split it, dout/2 to each).
+    (central differences at a tie split it, dout/2 to each).  With
+    y = 0 that is Relu's choice: max(x, 0) passes no gradient at x = 0.
     Broadcasting-aware like MulLayer.
     """
 
@@ -386,12 +387,12 @@ class MaxLayer(Layer):
     def __init__(self):
         self.x = None
         self.y = None
-        self.x_wins = None      # True where x >= y: a tie goes to x
+        self.x_wins = None      # True where x > y: a tie goes to y
 
     def forward(self, x, y):
         self.x = x
         self.y = y
-        self.x_wins = np.asarray(x) >= np.asarray(y)
+        self.x_wins = np.asarray(x) > np.asarray(y)
         out = np.maximum(x, y)
         if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
             return out
