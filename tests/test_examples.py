@@ -176,8 +176,8 @@ def test_affine_graph_shapes_are_annotated_for_a_batch():
     examples.softmax_loss_graph, examples.affine_graph,
     examples.add_gate_graph, examples.mul_gate_graph,
     examples.max_gate_graph, examples.fork_graph, examples.two_paths_graph,
-    examples.reuse_graph, examples.branching_graph, examples.tiny_net_graph],
-    ids=lambda b: b.__name__)
+    examples.reuse_graph, examples.branching_graph, examples.gates_graph,
+    examples.tiny_net_graph], ids=lambda b: b.__name__)
 def test_each_builder_gives_forward_then_backward_steps(builder):
     g = builder()
     kinds = [s.kind for s in g.steps]
@@ -390,3 +390,11 @@ def test_tiny_net_graph_rejects_arrays_that_do_not_fit():
         examples.tiny_net_graph(b1=[0.0, 0.0, 0.0])
     with pytest.raises(ValueError, match="x has shape"):
         examples.tiny_net_graph(x=[[1.0, 2.0, 3.0]])
+
+
+def test_gates_graph_reads_off_by_the_patterns():
+    g = examples.gates_graph(x=3.0, y=-4.0, z=1.0)
+    assert g.value("f") == 2 * (3.0 * -4.0 + 3.0)
+    # x: multiply (2·y) and max (x won: 2), added at the fork.
+    assert [e.grad for e in g.var("x").uses] == [-8.0, 2.0]
+    assert (g.grad("x"), g.grad("y"), g.grad("z")) == (-6.0, 6.0, 0.0)

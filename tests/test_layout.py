@@ -18,7 +18,8 @@ CROSSINGS = {
     examples.add_gate_graph: 0, examples.mul_gate_graph: 0,
     examples.max_gate_graph: 0, examples.fork_graph: 0,
     examples.two_paths_graph: 0, examples.reuse_graph: 0,
-    examples.branching_graph: 0, examples.tiny_net_graph: 0,
+    examples.branching_graph: 0, examples.gates_graph: 0,
+    examples.tiny_net_graph: 0,
 }
 
 

@@ -22,7 +22,8 @@ BUILDERS = [examples.apple_graph, examples.fruit_graph,
             examples.add_gate_graph, examples.mul_gate_graph,
             examples.max_gate_graph, examples.fork_graph,
             examples.two_paths_graph, examples.reuse_graph,
-            examples.branching_graph, examples.tiny_net_graph]
+            examples.branching_graph, examples.gates_graph,
+            examples.tiny_net_graph]
 
 
 def walk(widget):

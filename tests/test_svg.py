@@ -22,7 +22,7 @@ BUILDERS = [examples.apple_graph, examples.fruit_graph,
             examples.mul_gate_graph, examples.max_gate_graph,
             examples.fork_graph, examples.two_paths_graph,
             examples.reuse_graph, examples.branching_graph,
-            examples.tiny_net_graph]
+            examples.gates_graph, examples.tiny_net_graph]
 IDS = [b.__name__ for b in BUILDERS]
 
 
@@ -98,6 +98,7 @@ DIGESTS = {
     "two_paths_graph": "a4555eba95d9a09e",
     "reuse_graph": "2b7c1bc057d44320",
     "branching_graph": "1f3632c82fde9fac",
+    "gates_graph": "4086a43158852640",
     "tiny_net_graph": "38909461fc4201ac",
 }
 

@@ -294,6 +294,18 @@ def branching_graph(a=2.0, b=1.5, c=4.0, backward=True):
     return tr.backward(out) if backward else tr.graph
 
 
+def gates_graph(x=3.0, y=-4.0, z=1.0):
+    """f = 2·(x·y + max(x, z)): every pattern in one graph, x forking
+    into the × and the max node (chapter 9's Exercise 9.1)."""
+    tr = Tracer("f = 2·(x·y + max(x, z))")
+    x, y, z = tr.input("x", x), tr.input("y", y), tr.input("z", z)
+    p = tr.call(MulLayer(), x, y, name="p")
+    m = tr.call(MaxLayer(), x, z, name="m")
+    s = tr.call(AddLayer(), p, m, name="s")
+    f = tr.call(MulConstLayer(2), s, name="f")
+    return tr.backward(f)
+
+
 # ---- a whole tiny network, one node per layer -----------------------------
 
 TINY_NET = {
@@ -308,7 +320,7 @@ TINY_NET = {
 
 def tiny_net_graph(x=None, W1=None, b1=None, W2=None, b2=None, t=None):
     """The two-layer network for a batch of 2 samples, 2 inputs, 2 hidden
-    ReLU units and 2 classes, each layer one node:
+    ReLU units and 2 classes, each layer one node::
 
         A = X·W1 + b1,  H = ReLU(A),  S = H·W2 + b2,
         L = SoftmaxWithLoss(S, t)
