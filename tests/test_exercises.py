@@ -417,3 +417,32 @@ def test_function_that_raises_or_returns_nothing_is_reported():
     verdict = check_function(forgets_return, args, squares(*args))
     assert verdict.lines == ["✘ forgets_return returned None: end it with "
                              "return ..."]
+
+
+def test_a_dict_with_none_of_the_expected_keys_says_so():
+    verdict = check_values({object(): 1.0, "da": 2.0}, {"a": 1.0, "b": 2.0})
+    assert not verdict.passed
+    assert verdict.lines[0].startswith("✘ Expected a dict with keys a, b; "
+                                       "got one with keys <object")
+
+
+def test_backprop_mistakes_name_each_classic_wrong_gradient():
+    from nnlib.book.examples import branching_graph
+    from nnlib.book.exercises import backprop_mistakes
+    graph = branching_graph(a=2.0, b=1.5, c=4.0)   # u = a·b used twice
+    mistakes = backprop_mistakes(graph)
+    # u gets 5 from the last × node and 3 from the + node: either alone
+    # is "=" where "+=" belongs.
+    parts = {value: why for value, why in mistakes["u"]}
+    assert sorted(v for v in parts if v) == [3.0, 5.0]
+    assert "u is used 2 times" in parts[3.0]
+    # u's node run with one part: b gets 5·a or 3·a.
+    early = [value for value, why in mistakes["b"]
+             if "passed its gradient on" in why]
+    assert sorted(early) == [6.0, 10.0]
+    # Every value with a gradient may come out 0; c's true gradient is 0.
+    assert (0.0, ) == tuple(v for v, why in mistakes["v"])
+    assert "c" not in mistakes
+    verdict = check_values({"b": 10.0}, {"b": graph.grad("b")},
+                           mistakes=mistakes)
+    assert "passed its gradient on before" in verdict.lines[1]

@@ -20,6 +20,9 @@ reads as a short report):
     For "write this function" exercises: what ``function(*args)``
     returns, compared as check_values compares numbers.
 
+``backprop_mistakes(graph)`` names the classic wrong gradients of a
+backward pass written by hand over a traced graph.
+
 A wrong answer gets a verdict that says what is wrong and, where it
 recognises the pattern, which classic mistake gives it (a missing 1/N,
 swapped inputs, the wrong sign, a missing transpose, writing into
@@ -575,6 +578,11 @@ def _pairs(got, expected, names):
             return None, (f"Expected a dict with keys "
                           f"{', '.join(map(str, expected))}; got "
                           f"{type(got).__name__}.")
+        if got and not any(key in got for key in expected):
+            keys = ", ".join(repr(key) for key in list(got)[:3])
+            return None, (f"Expected a dict with keys "
+                          f"{', '.join(map(str, expected))}; got one with "
+                          f"keys {keys}{', ...' if len(got) > 3 else ''}.")
         return [(str(k), got.get(k), v) for k, v in expected.items()], None
     if isinstance(expected, (tuple, list)):
         names = names or [f"value {i + 1}" for i in range(len(expected))]
@@ -725,3 +733,39 @@ def check_function(function, args, expected, names=None, solution=None,
                                f"return ..."])
     return check_values(got, expected, names, mistakes=mistakes, rtol=rtol,
                         atol=atol)
+
+
+def backprop_mistakes(graph):
+    """The classic wrong gradients of a hand-written backward pass over a
+    traced graph, as check_values' ``mistakes``: {name: [(value, why)]}.
+
+    For a value used several times: what one use alone sends back (``=``
+    where ``+=`` belongs), and what its node's inputs get if that node
+    runs with one part only (before all its users ran).  For every value
+    whose gradient is not 0: 0, the gradient of a value nothing reached.
+    graph: a Graph from nnlib.book.trace, after its backward pass.
+    """
+    mistakes = {}
+
+    def add(name, value, why):
+        mistakes.setdefault(name, []).append((value, why))
+
+    for var in graph.vars.values():
+        uses = [use for use in var.uses if use.dst is not None]
+        for use in uses if len(uses) > 1 else ():
+            add(var.name, use.grad, f"only what the {use.dst.op} node "
+                f"sends back: {var.name} is used {len(uses)} times, add "
+                f"every part (+=)")
+            if var.node is None:
+                continue
+            parts = var.node.layer.backward(use.grad)
+            parts = parts if len(var.node.inputs) > 1 else (parts,)
+            for src, part in zip(var.node.inputs, parts):
+                add(src.name, part, f"{var.name}'s node passed its "
+                    f"gradient on before every part of it had arrived: "
+                    f"run a node only after all the nodes that use its "
+                    f"output")
+        if var.grad is not None and np.any(var.grad != 0):
+            add(var.name, 0.0, f"nothing reached {var.name}: did a node "
+                f"run before the gradient of its output was known?")
+    return mistakes
