@@ -710,12 +710,16 @@ def check_function(function, args, expected, names=None, solution=None,
                    exercise=None, mistakes=None, rtol=1e-6, atol=1e-9):
     """Check what a function of the reader's returns, as check_values does.
 
-    function: the reader's function, called as ``function(*args)``.
-    args: a tuple of its arguments, also handed to ``solution``.
-    expected, names, mistakes, rtol, atol: as for check_values.
-    solution: the stored solution function, checked quietly while
-        ``function`` raises NotImplementedError.
-    exercise: its number, for the report.
+    Args:
+        function: the reader's function, called as ``function(*args)``.
+        args: a tuple of its arguments, also handed to ``solution``.
+        expected, names, mistakes, rtol, atol: as for check_values.
+        solution: the stored solution function, checked quietly while
+            ``function`` raises NotImplementedError.
+        exercise: its number, for the report.
+
+    Returns:
+        A Verdict.
     """
     name = getattr(function, "__name__", "the function")
     try:
@@ -761,10 +765,10 @@ def backprop_mistakes(graph):
             parts = var.node.layer.backward(use.grad)
             parts = parts if len(var.node.inputs) > 1 else (parts,)
             for src, part in zip(var.node.inputs, parts):
-                add(src.name, part, f"{var.name}'s node passed its "
-                    f"gradient on before every part of it had arrived: "
-                    f"run a node only after all the nodes that use its "
-                    f"output")
+                add(src.name, part, f"{var.name}'s node passed on only "
+                    f"one part of {var.name}'s gradient: add every part "
+                    f"into it (+=), and run its node after all the nodes "
+                    f"that use {var.name}")
         if var.grad is not None and np.any(var.grad != 0):
             add(var.name, 0.0, f"nothing reached {var.name}: did a node "
                 f"run before the gradient of its output was known?")
