@@ -143,7 +143,7 @@ def test_network_layer_captions_give_shapes_when_arrays_are_big():
                         "(5,) → A, shape (3, 5)")
     assert texts[1] == ("ReLU node, forward: max(0, A), entry by entry: "
                         "(3, 5) → H, shape (3, 5)")
-    assert texts[2].startswith("Softmax with Loss node, forward: y = "
+    assert texts[2].startswith("Softmax-with-Loss node, forward: y = "
                                "softmax(H) = (3, 5), then the cross-entropy "
                                "against the labels t = (3,), averaged over "
                                "the batch of 3 → L = ")
@@ -152,4 +152,6 @@ def test_network_layer_captions_give_shapes_when_arrays_are_big():
         in texts[5]
     assert texts[-1].endswith("db = dA (3, 5) summed over axis 0, the "
                               "batch → db, shape (5,)")
-    assert captions.op_name(graph.nodes[-1]) == "Softmax with Loss"
+    tiny = examples.tiny_net_graph()
+    assert tiny.nodes[-1].op == "Softmax\nwith Loss"
+    assert captions.op_name(tiny.nodes[-1]) == "Softmax with Loss"

@@ -346,5 +346,7 @@ def tiny_net_graph(x=None, W1=None, b1=None, W2=None, b2=None, t=None):
     a = tr.call(AffineNode(need_dx=False), x, W1, b1, name="A")
     h = tr.call(Relu(), a, name="H", symbol="ReLU")
     s = tr.call(AffineNode(), h, W2, b2, name="S")
-    loss = tr.call(SoftmaxWithLossNode(), s, t, name="L")
+    # A symbol on two lines keeps the node's circle small.
+    loss = tr.call(SoftmaxWithLossNode(), s, t, name="L",
+                   symbol="Softmax\nwith Loss")
     return tr.backward(loss)

@@ -446,7 +446,7 @@ class SoftmaxWithLossNode(layers.SoftmaxWithLoss):
     are data, not something to learn (trace them as constant inputs).
     """
 
-    symbol = "Softmax\nwith Loss"
+    symbol = "Softmax-with-Loss"
 
     def backward(self, dout=1):
         return super().backward(dout), None
