@@ -19,7 +19,7 @@ CHAPTERS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
 HEADING = re.compile(r"^### Exercise (\d+\.\d+)", re.MULTILINE)
 SOLUTION_FIRST_LINE = "# Solution to Exercise {}: open it after you have " \
                       "tried."
-CHECK = re.compile(r"check_(values|backward|update)\(")
+CHECK = re.compile(r"check_(values|backward|update|function)\(")
 # The checker's neutral lines: nothing answered yet, or (a layer whose
 # forward is given) its backward still raises NotImplementedError.
 NEUTRAL = ("not attempted", "not finished yet")

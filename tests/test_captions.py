@@ -104,3 +104,54 @@ def test_say_writes_arrays_by_shape_or_in_full():
                                      ("xc²", "d(xc²)")])
 def test_gradient_names(name, d):
     assert captions.d(name) == d
+
+
+def test_max_captions_name_the_winner_or_the_entries_it_won():
+    from nnlib.book.nodes import MaxLayer
+    texts = [s.caption for s in examples.max_gate_graph(x=3.0, y=5.0).steps]
+    assert texts[0] == "max node, forward: max(3, 5) → z = 5"
+    assert texts[2] == "max node, backward: x = 3 lost to 5, so it gets 0 " \
+                       "→ dx = 0"
+    assert texts[3] == ("max node, backward: y = 5 won against 3, so it "
+                        "gets all of upstream 2 → dy = 2")
+    tr = Tracer("vector max", write_arrays=True)
+    x = tr.input("x", np.array([1.0, 4.0]))
+    c = tr.input("c", 2.0)
+    graph = tr.backward(tr.call(MaxLayer(), x, c, name="m"),
+                        np.array([1.0, 1.0]))
+    texts = [s.caption for s in graph.steps]
+    assert "upstream [1, 1] where x was the larger, 0 elsewhere → " \
+           "dx = [0, 1]" in texts[2]
+    assert "where c was the larger, 0 elsewhere, summed over the " \
+           "entries c was compared with → dc = 1" in texts[3]
+
+
+def test_network_layer_captions_give_shapes_when_arrays_are_big():
+    from nnlib.book.nodes import AffineNode, SoftmaxWithLossNode
+    from nnlib.layers import Relu
+    rng = np.random.default_rng(0)
+    tr = Tracer("a batch of 3")
+    x = tr.input("X", rng.normal(size=(3, 4)))
+    w = tr.input("W", rng.normal(size=(4, 5)))
+    b = tr.input("b", rng.normal(size=5))
+    t = tr.input("t", np.array([0, 4, 2]), constant=True)
+    a = tr.call(AffineNode(), x, w, b, name="A")
+    h = tr.call(Relu(), a, name="H", symbol="ReLU")
+    graph = tr.backward(tr.call(SoftmaxWithLossNode(), h, t, name="L"))
+    texts = [s.caption for s in graph.steps]
+    assert texts[0] == ("Affine node, forward: X·W + b, (3, 4)·(4, 5) + "
+                        "(5,) → A, shape (3, 5)")
+    assert texts[1] == ("ReLU node, forward: max(0, A), entry by entry: "
+                        "(3, 5) → H, shape (3, 5)")
+    assert texts[2].startswith("Softmax-with-Loss node, forward: y = "
+                               "softmax(H) = (3, 5), then the cross-entropy "
+                               "against the labels t = (3,), averaged over "
+                               "the batch of 3 → L = ")
+    assert "(y − t) / N, with N = 3" in texts[4]
+    assert "upstream (3, 5) where A > 0 (mask (3, 5)), 0 elsewhere" \
+        in texts[5]
+    assert texts[-1].endswith("db = dA (3, 5) summed over axis 0, the "
+                              "batch → db, shape (5,)")
+    tiny = examples.tiny_net_graph()
+    assert tiny.nodes[-1].op == "Softmax\nwith Loss"
+    assert captions.op_name(tiny.nodes[-1]) == "Softmax with Loss"

@@ -173,8 +173,11 @@ def test_affine_graph_shapes_are_annotated_for_a_batch():
 
 
 @pytest.mark.parametrize("builder", SCALAR_BUILDERS + [
-    examples.softmax_loss_graph, examples.affine_graph],
-    ids=lambda b: b.__name__)
+    examples.softmax_loss_graph, examples.affine_graph,
+    examples.add_gate_graph, examples.mul_gate_graph,
+    examples.max_gate_graph, examples.fork_graph, examples.two_paths_graph,
+    examples.reuse_graph, examples.branching_graph, examples.gates_graph,
+    examples.tiny_net_graph], ids=lambda b: b.__name__)
 def test_each_builder_gives_forward_then_backward_steps(builder):
     g = builder()
     kinds = [s.kind for s in g.steps]
@@ -265,3 +268,133 @@ def test_batchnorm_stepper_stays_under_150_kb():
     state = dependency_state(stepper(examples.batchnorm_graph),
                              drop_defaults=False)
     assert len(json.dumps(state, ensure_ascii=False).encode()) < 150 * 1024
+
+
+# ---- the gate patterns, graphs with values used twice, the tiny net -------
+
+GATE_BUILDERS = [examples.add_gate_graph, examples.mul_gate_graph,
+                 examples.max_gate_graph, examples.fork_graph,
+                 examples.two_paths_graph, examples.reuse_graph,
+                 examples.branching_graph]
+
+
+def numeric_inputs(builder):
+    return {name: p.default for name, p in
+            inspect.signature(builder).parameters.items()
+            if isinstance(p.default, float) and name != "dout"}
+
+
+@pytest.mark.parametrize("builder", GATE_BUILDERS, ids=lambda b: b.__name__)
+def test_gate_graph_gradients_are_dout_times_central_differences(builder):
+    graph = builder()
+    for name, value in numeric_inputs(builder).items():
+        def output(v, name=name):
+            return builder(**{name: v}).output.value
+        assert graph.grad(name) == pytest.approx(
+            graph.dout * slope(output, value), rel=1e-6, abs=1e-9), name
+
+
+def test_each_gate_does_what_its_pattern_says():
+    add = examples.add_gate_graph(x=3.0, y=-1.0, dout=2.0)
+    assert (add.grad("x"), add.grad("y")) == (2.0, 2.0)
+    mul = examples.mul_gate_graph(x=3.0, y=-4.0, dout=2.0)
+    assert (mul.grad("x"), mul.grad("y")) == (-8.0, 6.0)
+    for x, y in [(3.0, 5.0), (5.0, 3.0)]:
+        top = examples.max_gate_graph(x=x, y=y, dout=2.0)
+        assert (top.grad("x"), top.grad("y")) == ((0.0, 2.0) if y > x
+                                                  else (2.0, 0.0))
+    fork = examples.fork_graph(x=2.0, a=3.0, b=-1.0, dout=2.0)
+    assert [e.grad for e in fork.var("x").uses] == [6.0, -2.0]
+    assert fork.grad("x") == 4.0
+    assert "6 + (−2) = 4" in fork.steps[-1].caption
+    tie = examples.max_gate_graph(x=2.0, y=2.0)
+    assert (tie.grad("x"), tie.grad("y")) == (0.0, 2.0)
+    assert "a tie" in tie.steps[-1].caption
+
+
+@pytest.mark.parametrize("builder", [examples.reuse_graph,
+                                     examples.branching_graph],
+                         ids=lambda b: b.__name__)
+def test_a_graph_traced_forward_only_has_no_gradients(builder):
+    graph = builder(backward=False)
+    assert graph.output is None and graph.steps
+    assert all(step.kind == "forward" for step in graph.steps)
+    assert all(var.grad is None for var in graph.vars.values())
+    full = builder()
+    assert [n.label for n in graph.nodes] == [n.label for n in full.nodes]
+
+
+def test_two_paths_graph_is_chapter_2s_sum():
+    g = examples.two_paths_graph(x=2.0, y=3.0)
+    assert g.grad("x") == 2 * 2.0 + 3.0 and g.grad("y") == 2.0
+
+
+def tiny_net_as_two_layer_net():
+    """A TwoLayerNet holding the tiny network's weights, and its data."""
+    from nnlib.nets import TwoLayerNet
+    net = TwoLayerNet(2, 2, 2)
+    for name in ("W1", "b1", "W2", "b2"):
+        net.params[name][...] = examples.TINY_NET[name]
+    return (net, np.array(examples.TINY_NET["x"]),
+            np.array(examples.TINY_NET["t"]))
+
+
+def test_tiny_net_graph_is_the_two_layer_net():
+    g = examples.tiny_net_graph()
+    net, x, t = tiny_net_as_two_layer_net()
+    grads = net.gradient(x, t)
+    assert g.value("L") == pytest.approx(net.last_loss, rel=1e-12)
+    for name in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_allclose(g.grad(name), grads[name], rtol=1e-12)
+    np.testing.assert_allclose(g.value("H"), np.maximum(g.value("A"), 0))
+    # Both states of a ReLU unit, and no A exactly 0 (a kink).
+    assert (g.value("A") < 0).any() and (g.value("A") > 0).any()
+    assert not (g.value("A") == 0).any()
+
+
+def test_tiny_net_graph_gradients_match_central_differences():
+    g = examples.tiny_net_graph()
+    for name in ("W1", "b1", "W2", "b2"):
+        value = np.array(examples.TINY_NET[name])
+
+        def loss(v, name=name):
+            return examples.tiny_net_graph(**{name: v}).value("L")
+
+        np.testing.assert_allclose(g.grad(name),
+                                   numerical_gradient(loss, value.copy()),
+                                   rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+def test_tiny_net_graph_writes_shapes_and_numbers_on_its_edges():
+    g = examples.tiny_net_graph()
+    assert [node.op for node in g.nodes] == [
+        "Affine", "ReLU", "Affine", "Softmax\nwith Loss"]
+    for name in ("A", "H", "S", "W1", "W2"):
+        label = g.var(name).label
+        assert label.startswith("(2, 2)\n[[") and label.count("\n") == 2
+    assert g.var("b1").label == "[0, 0.5]"
+    assert g.var("W2").grad_label.count("\n") == 1
+    # X and t are data: no gradient steps; the first layer skips dX.
+    stepped = [s.edge.src.name for s in g.steps if s.kind == "backward"]
+    assert stepped == ["L", "S", "H", "W2", "b2", "A", "W1", "b1"]
+    assert g.grad("X") is None and g.grad("t") is None
+    captions = " ".join(s.caption for s in g.steps)
+    assert "X·W1 + b1, (2, 2)·(2, 2) + (2,)" in captions
+    assert "dW1 = Xᵀ·dA, (2, 2)·(2, 2)" in captions
+    assert "mask [[1, 1], [0, 1]]" in captions
+    assert "node's local derivative" not in captions
+
+
+def test_tiny_net_graph_rejects_arrays_that_do_not_fit():
+    with pytest.raises(ValueError, match="W must be"):
+        examples.tiny_net_graph(b1=[0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="x has shape"):
+        examples.tiny_net_graph(x=[[1.0, 2.0, 3.0]])
+
+
+def test_gates_graph_reads_off_by_the_patterns():
+    g = examples.gates_graph(x=3.0, y=-4.0, z=1.0)
+    assert g.value("f") == 2 * (3.0 * -4.0 + 3.0)
+    # x: multiply (2·y) and max (x won: 2), added at the fork.
+    assert [e.grad for e in g.var("x").uses] == [-8.0, 2.0]
+    assert (g.grad("x"), g.grad("y"), g.grad("z")) == (-6.0, 6.0, 0.0)

@@ -357,3 +357,93 @@ def test_check_values_refuses_a_name_list_of_the_wrong_length():
     # One name for three values would otherwise check only the first.
     with pytest.raises(ValueError, match="1 names for 3 expected values"):
         check_values([1.0, 2.0, 3.0], [1.0, 2.0, 4.0], names="dx")
+
+
+# ---- check_function ----------------------------------------------------
+
+def squares(values):
+    """The reference: {name: value squared}."""
+    return {name: value ** 2 for name, value in values.items()}
+
+
+def test_function_right_wrong_and_named_mistakes():
+    from nnlib.book.exercises import check_function
+    args = ({"a": 3.0, "b": -2.0},)
+    expected = squares(*args)
+    assert check_function(squares, args, expected).passed
+
+    def doubles(values):
+        return {name: 2 * value for name, value in values.items()}
+
+    verdict = check_function(doubles, args, expected,
+                             mistakes={"a": [(6.0, "doubled, not squared")]})
+    assert not verdict.passed and verdict.attempted
+    assert verdict.lines[0] == "✘ 2 of 2 values wrong."
+    assert "a: expected 9, got 6. (doubled, not squared)" in verdict.lines[1]
+    assert "b: expected 4, got -4" in verdict.lines[2]
+
+
+def test_function_not_written_is_one_neutral_line_and_checks_the_solution():
+    from nnlib.book.exercises import check_function
+
+    def backprop(values):
+        raise NotImplementedError("write it")
+
+    args = ({"a": 3.0},)
+    verdict = check_function(backprop, args, squares(*args),
+                             solution=squares, exercise="9.2")
+    assert not verdict.passed and not verdict.attempted
+    assert verdict.lines == ["Exercise 9.2: not attempted yet: write "
+                             "backprop, then run this cell again."]
+    with pytest.raises(AssertionError, match="stored solution"):
+        check_function(backprop, args, squares(*args),
+                       solution=lambda values: {"a": 0.0}, exercise="9.2")
+
+
+def test_function_that_raises_or_returns_nothing_is_reported():
+    from nnlib.book.exercises import check_function
+
+    def broken(values):
+        return values["missing"]
+
+    def forgets_return(values):
+        {name: v ** 2 for name, v in values.items()}
+
+    args = ({"a": 3.0},)
+    verdict = check_function(broken, args, squares(*args))
+    assert not verdict.passed
+    assert verdict.lines[0].startswith("✘ broken raised KeyError: "
+                                       "'missing' (at line")
+    verdict = check_function(forgets_return, args, squares(*args))
+    assert verdict.lines == ["✘ forgets_return returned None: end it with "
+                             "return ..."]
+
+
+def test_a_dict_with_none_of_the_expected_keys_says_so():
+    verdict = check_values({object(): 1.0, "da": 2.0}, {"a": 1.0, "b": 2.0})
+    assert not verdict.passed
+    assert verdict.lines[0].startswith("✘ Expected a dict with keys a, b; "
+                                       "got one with keys <object")
+
+
+def test_backprop_mistakes_name_each_classic_wrong_gradient():
+    from nnlib.book.examples import branching_graph
+    from nnlib.book.exercises import backprop_mistakes
+    graph = branching_graph(a=2.0, b=1.5, c=4.0)   # u = a·b used twice
+    mistakes = backprop_mistakes(graph)
+    # u gets 5 from the last × node and 3 from the + node: either alone
+    # is "=" where "+=" belongs.
+    parts = {value: why for value, why in mistakes["u"]}
+    assert sorted(v for v in parts if v) == [3.0, 5.0]
+    assert "u is used 2 times" in parts[3.0]
+    # u's node run with one part: b gets 5·a or 3·a.
+    early = [value for value, why in mistakes["b"]
+             if "passed on only one part" in why]
+    assert sorted(early) == [6.0, 10.0]
+    # Every value with a gradient may come out 0; c's true gradient is 0.
+    assert (0.0, ) == tuple(v for v, why in mistakes["v"])
+    assert "c" not in mistakes
+    verdict = check_values({"b": 10.0}, {"b": graph.grad("b")},
+                           mistakes=mistakes)
+    assert "u's node passed on only one part of u's gradient" in \
+        verdict.lines[1]

@@ -15,6 +15,11 @@ CROSSINGS = {
     examples.unary_graph: 0, examples.square_of_sum_graph: 0,
     examples.sigmoid_graph: 0, examples.softmax_loss_graph: 2,
     examples.affine_graph: 0, examples.batchnorm_graph: 0,
+    examples.add_gate_graph: 0, examples.mul_gate_graph: 0,
+    examples.max_gate_graph: 0, examples.fork_graph: 0,
+    examples.two_paths_graph: 0, examples.reuse_graph: 0,
+    examples.branching_graph: 0, examples.gates_graph: 0,
+    examples.tiny_net_graph: 0,
 }
 
 

@@ -5,10 +5,13 @@ import numpy as np
 import pytest
 
 from nnlib.gradient import numerical_gradient
-from nnlib.book.nodes import (AddConstLayer, AddLayer, DivLayer, DotLayer,
-                         ExpLayer, LogLayer, MeanLayer, MulConstLayer,
-                         MulLayer, ReciprocalLayer, SqrtLayer, SquareLayer,
-                         SubLayer, SumLayer, reduce_to_shape)
+from nnlib.book.nodes import (AddConstLayer, AddLayer, AffineNode, DivLayer,
+                              DotLayer, ExpLayer, LogLayer, MaxLayer,
+                              MeanLayer, MulConstLayer, MulLayer,
+                              ReciprocalLayer, SoftmaxWithLossNode,
+                              SqrtLayer, SquareLayer, SubLayer, SumLayer,
+                              reduce_to_shape)
+from nnlib.layers import Affine, Relu, SoftmaxWithLoss
 
 # (make a layer, lowest input, highest input): inputs stay where the
 # function is smooth (log needs x > 0, 1/x stays away from 0).
@@ -260,3 +263,112 @@ def test_new_nodes_bad_inputs_and_symbols():
         MeanLayer().forward(np.zeros(0))
     assert MeanLayer.symbol == "mean" and SubLayer.symbol == "−"
     assert SqrtLayer.symbol == "sqrt" and DivLayer.symbol == "/"
+
+
+# ---- the max gate and the network layers as nodes -------------------------
+
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (4,)),
+                                    ((2, 3), (2, 1)), ((4,), ())])
+def test_max_layer_backward_matches_numerical_away_from_ties(shapes, rng):
+    x = rng.normal(size=shapes[0])
+    y = rng.normal(size=shapes[1])
+    # Central differences cross no tie: every pair is 1e-3 or more apart.
+    assert np.min(np.abs(x - y)) > 1e-3
+    assert_two_input_gradients(MaxLayer, x, y, rng)
+
+
+def test_max_layer_routes_dout_to_the_winner():
+    layer = MaxLayer()
+    assert layer.forward(3, 5) == 5.0 and isinstance(layer.forward(3, 5),
+                                                     float)
+    assert layer.backward(2.0) == (0.0, 2.0)
+    layer = MaxLayer()
+    x, y = np.array([1.0, 4.0, -2.0]), np.array([2.0, 3.0, -5.0])
+    np.testing.assert_array_equal(layer.forward(x, y), [2.0, 4.0, -2.0])
+    dx, dy = layer.backward(np.array([10.0, 20.0, 30.0]))
+    np.testing.assert_array_equal(dx, [0.0, 20.0, 30.0])
+    np.testing.assert_array_equal(dy, [10.0, 0.0, 0.0])
+
+
+def test_max_layer_at_a_tie_gives_dout_to_the_second_input():
+    layer = MaxLayer()
+    assert layer.forward(2.0, 2.0) == 2.0
+    dx, dy = layer.backward(3.0)
+    assert (dx, dy) == (0.0, 3.0)
+    # The two parts add up to the slope of moving x and y together
+    # (max(x + s, y + s) grows like s), and central differences in x
+    # alone split the gradient in half: a tie has no derivative.
+    h = 1e-4
+
+    def both(s):
+        return MaxLayer().forward(2.0 + s, 2.0 + s)
+
+    def x_alone(s):
+        return MaxLayer().forward(2.0 + s, 2.0)
+
+    assert dx + dy == pytest.approx(3.0 * (both(h) - both(-h)) / (2 * h))
+    assert 3.0 * (x_alone(h) - x_alone(-h)) / (2 * h) == pytest.approx(1.5)
+
+
+def test_max_layer_leaves_dout_unchanged_and_needs_forward(rng):
+    layer = MaxLayer()
+    with pytest.raises(RuntimeError, match="before forward"):
+        layer.backward(1.0)
+    layer.forward(rng.normal(size=(2, 3)), 0.0)
+    dout = rng.normal(size=(2, 3))
+    keep = dout.copy()
+    layer.backward(dout)
+    np.testing.assert_array_equal(dout, keep)
+    assert MaxLayer.symbol == "max"
+
+
+def test_affine_node_is_affine_with_its_weights_as_inputs(rng):
+    x, W, b = (rng.normal(size=(4, 3)), rng.normal(size=(3, 2)),
+               rng.normal(size=2))
+    dout = rng.normal(size=(4, 2))
+    node, layer = AffineNode(), Affine(W.copy(), b.copy())
+    np.testing.assert_allclose(node.forward(x, W, b), layer.forward(x))
+    dx, dW, db = node.backward(dout)
+    np.testing.assert_allclose(dx, layer.backward(dout))
+    np.testing.assert_allclose(dW, layer.dW)
+    np.testing.assert_allclose(db, layer.db)
+
+    def loss(x_, W_, b_):
+        return np.sum(AffineNode().forward(x_, W_, b_) * dout)
+
+    np.testing.assert_allclose(
+        dW, numerical_gradient(lambda v: loss(x, v, b), W.copy()),
+        rtol=1e-6)
+    np.testing.assert_allclose(
+        db, numerical_gradient(lambda v: loss(x, W, v), b.copy()),
+        rtol=1e-6)
+    np.testing.assert_allclose(
+        dx, numerical_gradient(lambda v: loss(v, W, b), x.copy()),
+        rtol=1e-6)
+    first = AffineNode(need_dx=False)
+    first.forward(x, W, b)
+    assert first.backward(dout)[0] is None
+    with pytest.raises(ValueError, match="W must be"):
+        AffineNode().forward(x, W, np.zeros(3))
+
+
+def test_softmax_with_loss_node_gives_no_gradient_for_the_labels(rng):
+    s = rng.normal(size=(3, 4))
+    t = np.array([0, 3, 1])
+    node, layer = SoftmaxWithLossNode(), SoftmaxWithLoss()
+    assert node.forward(s, t) == pytest.approx(layer.forward(s, t))
+    ds, dt = node.backward(1.0)
+    assert dt is None
+    np.testing.assert_allclose(ds, layer.backward(1.0))
+    np.testing.assert_allclose(
+        ds, numerical_gradient(lambda v: SoftmaxWithLossNode().forward(v, t),
+                               s.copy()), rtol=1e-5, atol=1e-9)
+
+
+def test_max_with_zero_is_relu_the_tie_at_zero_included():
+    x = np.array([-1.5, 0.0, 2.0, 0.0, 0.5])
+    dout = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    top, relu = MaxLayer(), Relu()
+    np.testing.assert_array_equal(top.forward(x, 0.0), relu.forward(x))
+    dx, _ = top.backward(dout)
+    np.testing.assert_array_equal(dx, relu.backward(dout))

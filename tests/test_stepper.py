@@ -19,7 +19,12 @@ from nnlib.book.stepper import PANEL_TITLE, Stepper, frame_stepper, stepper
 BUILDERS = [examples.apple_graph, examples.fruit_graph,
             examples.unary_graph, examples.square_of_sum_graph,
             examples.sigmoid_graph, examples.softmax_loss_graph,
-            examples.affine_graph, examples.batchnorm_graph]
+            examples.affine_graph, examples.batchnorm_graph,
+            examples.add_gate_graph, examples.mul_gate_graph,
+            examples.max_gate_graph, examples.fork_graph,
+            examples.two_paths_graph, examples.reuse_graph,
+            examples.branching_graph, examples.gates_graph,
+            examples.tiny_net_graph]
 
 
 def walk(widget):

@@ -18,7 +18,11 @@ SVG = "{http://www.w3.org/2000/svg}"
 BUILDERS = [examples.apple_graph, examples.fruit_graph,
             examples.unary_graph, examples.square_of_sum_graph,
             examples.sigmoid_graph, examples.softmax_loss_graph,
-            examples.affine_graph]
+            examples.affine_graph, examples.add_gate_graph,
+            examples.mul_gate_graph, examples.max_gate_graph,
+            examples.fork_graph, examples.two_paths_graph,
+            examples.reuse_graph, examples.branching_graph,
+            examples.gates_graph, examples.tiny_net_graph]
 IDS = [b.__name__ for b in BUILDERS]
 
 
@@ -87,6 +91,15 @@ DIGESTS = {
     "softmax_loss_graph": "75c81883781b0b2b",
     "affine_graph": "2c25e8cc2a49df9e",
     "batchnorm_graph": "52ab0b930b162e75",
+    "add_gate_graph": "bf8b0ab046f79100",
+    "mul_gate_graph": "cbd6dff44fd3c41f",
+    "max_gate_graph": "f2e32af1ed5fd3cf",
+    "fork_graph": "8ca98818e117bb59",
+    "two_paths_graph": "a4555eba95d9a09e",
+    "reuse_graph": "2b7c1bc057d44320",
+    "branching_graph": "1f3632c82fde9fac",
+    "gates_graph": "4086a43158852640",
+    "tiny_net_graph": "38909461fc4201ac",
 }
 
 
@@ -216,8 +229,10 @@ def test_labels_do_not_overlap(builder):
         assert apart, f"{a[4]!r} overlaps {b[4]!r}"
 
 
-@pytest.mark.parametrize("builder", BUILDERS[:5] + [examples.affine_graph],
-                         ids=IDS[:5] + ["affine_graph"])
+SMALL = BUILDERS[:5] + BUILDERS[6:-1]
+
+
+@pytest.mark.parametrize("builder", SMALL, ids=[b.__name__ for b in SMALL])
 def test_small_graphs_fit_book_width(builder):
     root = ET.fromstring(graph_svg(builder()))
     width = int(root.get("viewBox").split()[2])
@@ -273,3 +288,29 @@ def test_bad_steps_get_clear_errors():
     assert graph_svg(graph, -1) == graph_svg(graph, 6)
     with pytest.raises(ValueError, match="no nodes"):
         graph_svg(Tracer().graph)
+
+
+def test_a_matrix_is_written_one_row_a_line_above_and_below_its_edge():
+    graph = examples.tiny_net_graph()
+    svg = graph_svg(graph)
+    root = ET.fromstring(svg)
+    values = [(t.text, float(t.get("x")), float(t.get("y")))
+              for g in root.iter(SVG + "g") if g.get("class") == "v"
+              for t in g.iter(SVG + "text")]
+    first_row = [v[0] for v in values].index("[[1, −1],")
+    w2 = values[first_row - 1:first_row + 2]
+    # Shape, then the rows, each line 15 px below the last, one column.
+    assert [v[0] for v in w2] == ["(2, 2)", "[[1, −1],", " [−0.5, 1]]"]
+    assert len({v[1] for v in w2}) == 1
+    assert [v[2] - w2[0][2] for v in w2] == [0, 15, 30]
+    grads = texts(svg, "g")
+    assert "[[−0.0715, 0.0715]," in grads and " [−0.84, 0.84]]" in grads
+    # The node's symbol of two lines sits inside its circle.
+    symbols = texts(svg, "s")
+    assert symbols[-2:] == ["Softmax", "with Loss"]
+    # The step that computes dW2 marks both its lines.
+    step = next(i for i, s in enumerate(graph.steps)
+                if s.edge is not None and s.edge.src.name == "W2")
+    marks = [r for r in ET.fromstring(graph_svg(graph, step)).iter(
+        SVG + "rect") if r.get("fill") == "#fff1a8"]
+    assert len(marks) == 1 and int(marks[0].get("height")) == 18 + 15

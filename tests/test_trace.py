@@ -266,3 +266,35 @@ def test_a_value_that_overflows_is_a_clear_error():
     with pytest.raises(ValueError, match=r"the exp node e is inf for "
                        r"x = 1000: .*too large.*Choose inputs nearer 0"):
         tr.call(ExpLayer(), x, name="e")
+
+
+def test_a_layer_may_give_no_gradient_for_a_constant_input_only():
+    from nnlib.book.nodes import SoftmaxWithLossNode
+    scores = np.array([[1.0, 2.0], [0.5, -1.0]])
+    tr = Tracer()
+    s = tr.input("S", scores)
+    t = tr.input("t", np.array([1, 0]), constant=True)
+    graph = tr.backward(tr.call(SoftmaxWithLossNode(), s, t, name="L"))
+    assert graph.grad("t") is None
+    assert [step.edge.src.name for step in graph.steps
+            if step.kind == "backward"] == ["L", "S"]
+    tr = Tracer()
+    s = tr.input("S", scores)
+    t = tr.input("t", np.array([1, 0]))        # forgot constant=True
+    loss = tr.call(SoftmaxWithLossNode(), s, t, name="L")
+    with pytest.raises(ValueError, match=r"no gradient for t.*"
+                       r"constant=True"):
+        tr.backward(loss)
+
+
+def test_written_out_matrices_show_their_shape_then_one_row_a_line():
+    tr = Tracer(write_arrays=True)
+    x = tr.input("x", np.array([[1.0, -2.0], [0.5, 3.0]]))
+    v = tr.input("v", np.array([1.0, 2.0]))
+    y = tr.call(MulLayer(), x, v, name="y")
+    graph = tr.backward(y, np.array([[1.0, 0.0], [0.0, -1.0]]))
+    assert graph.var("x").label == "(2, 2)\n[[1, −2],\n [0.5, 3]]"
+    assert graph.var("v").label == "[1, 2]"        # a vector: one line
+    assert graph.var("x").grad_label == "[[1, 0],\n [0, −2]]"
+    # Captions stay on one line.
+    assert all("\n" not in step.caption for step in graph.steps)

@@ -8,7 +8,7 @@ input ("upstream 1 times the other input 1.1").  The rest of a caption
 gradients of several uses, a note) is the same for every node type and
 is added here too.  A new node type gets its captions by one call::
 
-    add_words(MaxLayer, forward=..., backward=...)
+    add_words(MinLayer, forward=..., backward=...)
 
 A node type without an entry (or a subclass of one that has one) is
 described in general terms: ``f(x)`` forward, "times the node's local
@@ -20,10 +20,12 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from nnlib.book.formatting import format_shape, format_sum, format_value
-from nnlib.book.nodes import (AddConstLayer, AddLayer, DivLayer, DotLayer,
-                              ExpLayer, LogLayer, MeanLayer, MulConstLayer,
-                              MulLayer, ReciprocalLayer, SqrtLayer,
-                              SquareLayer, SubLayer, SumLayer)
+from nnlib.book.nodes import (AddConstLayer, AddLayer, AffineNode,
+                              DivLayer, DotLayer, ExpLayer, LogLayer,
+                              MaxLayer, MeanLayer, MulConstLayer, MulLayer,
+                              ReciprocalLayer, SoftmaxWithLossNode,
+                              SqrtLayer, SquareLayer, SubLayer, SumLayer)
+from nnlib.layers import Relu
 
 
 class Words(NamedTuple):
@@ -118,6 +120,11 @@ def d(name):
         else f"d({name})"
 
 
+def op_name(node):
+    """The node's symbol on one line ("Softmax with Loss")."""
+    return node.op.replace("\n", " ")
+
+
 def broadcast(edge):
     """True if the input on ``edge`` was broadcast to a larger shape."""
     return np.shape(edge.grad) != np.shape(edge.dst.output.grad)
@@ -130,7 +137,7 @@ def forward_caption(node, graph):
     note if it has one."""
     say = Say(graph)
     rule = words_for(node.layer).forward(node, say)
-    text = (f"{node.op} node, forward: {rule} → "
+    text = (f"{op_name(node)} node, forward: {rule} → "
             f"{say.result(node.label, node.output.value)}")
     return text + (f" ({node.note})" if node.note else "")
 
@@ -158,7 +165,7 @@ def backward_caption(edge, graph):
     result = say.result(d(src.name), edge.grad)
     if src.grad_label and np.ndim(edge.grad) == 0:
         result = f"{d(src.name)} = {src.grad_label} = {say.value(edge.grad)}"
-    text = f"{edge.dst.op} node, backward: {rule} → {result}"
+    text = f"{op_name(edge.dst)} node, backward: {rule} → {result}"
     done = all(e.grad is not None for e in src.uses)
     if len(src.uses) > 1 and done:
         parts = " + ".join([say.value(src.uses[0].grad)]
@@ -240,8 +247,10 @@ def _div_backward(edge, say):
 
 
 def _dot_backward(edge, say):
+    """dx = dy·Wᵀ or dW = xᵀ·dy, with shapes (a dot node's inputs, or
+    the first two of an Affine node's)."""
     node = edge.dst
-    x, w = node.inputs
+    x, w = node.inputs[:2]
     dy = node.output.grad_label or d(node.label)
     dy_shape = format_shape(np.shape(node.output.grad))
     if edge.slot == 0:
@@ -298,6 +307,80 @@ def _const_local(edge, say):
     return say.term(edge.dst.layer.c)
 
 
+def _max_forward(node, say):
+    return say.formula(node, lambda ins: f"max({', '.join(ins)})")
+
+
+def _max_backward(edge, say):
+    """The winner gets the upstream gradient, the other input 0."""
+    node = edge.dst
+    up = say.upstream(node)
+    name, other = edge.src.name, node.inputs[1 - edge.slot]
+    wins = node.layer.x_wins if edge.slot == 0 else ~node.layer.x_wins
+    if np.ndim(wins) > 0:
+        rule = f"{up} where {name} was the larger, 0 elsewhere"
+        if broadcast(edge):
+            rule += f", summed over the entries {name} was compared with"
+        return rule
+    mine = say.value(edge.src.value)
+    theirs = say.value(other.value)
+    if edge.src.value == other.value:
+        return (f"a tie, {mine} = {theirs}: this node gives the second "
+                f"input all of {up}, so {name} gets 0" if edge.slot == 0
+                else f"a tie, {mine} = {theirs}: this node gives the "
+                f"second input, {name}, all of {up}")
+    if wins:
+        return f"{name} = {mine} won against {theirs}, so it gets all " \
+               f"of {up}"
+    return f"{name} = {mine} lost to {theirs}, so it gets 0"
+
+
+def _shapes(*vars_):
+    return [format_shape(np.shape(v.value)) for v in vars_]
+
+
+def _affine_forward(node, say):
+    x, w, b = node.inputs
+    sx, sw, sb = _shapes(x, w, b)
+    return f"{x.name}·{w.name} + {b.name}, {sx}·{sw} + {sb}"
+
+
+def _affine_backward(edge, say):
+    if edge.slot < 2:
+        return _dot_backward(edge, say)
+    node = edge.dst
+    dy = d(node.label)
+    return (f"{d(edge.src.name)} = {dy} {say.value(node.output.grad)} "
+            f"summed over axis 0, the batch")
+
+
+def _relu_forward(node, say):
+    x = node.inputs[0]
+    return f"max(0, {x.name}), entry by entry: {say.value(x.value)}"
+
+
+def _relu_backward(edge, say):
+    node = edge.dst
+    mask = np.asarray(node.layer.mask, dtype=int)
+    return (f"{say.upstream(node)} where {edge.src.name} > 0 (mask "
+            f"{say.value(mask)}), 0 elsewhere")
+
+
+def _softmax_loss_forward(node, say):
+    s, t = node.inputs
+    n = len(node.layer.y)
+    return (f"y = softmax({s.name}) = {say.value(node.layer.y)}, then the "
+            f"cross-entropy against the labels {t.name} = "
+            f"{say.value(t.value)}, averaged over the batch of {n}")
+
+
+def _softmax_loss_backward(edge, say):
+    layer = edge.dst.layer
+    n = len(layer.y)
+    return (f"{say.upstream(edge.dst)} times (y − t) / N, with N = {n} "
+            f"and t one-hot: y − t = {say.value(layer.y - layer.t)}")
+
+
 def class_symbol(layer):
     """A node symbol for a layer without one: Sigmoid -> "sigmoid"."""
     name = type(layer).__name__
@@ -327,4 +410,9 @@ CAPTIONS.update({
     SquareLayer: Words(_square_forward, _times(_square_local)),
     SqrtLayer: Words(_template("√{0}"), _times(_sqrt_local)),
     MeanLayer: Words(_mean_forward, _mean_backward),
+    MaxLayer: Words(_max_forward, _max_backward),
+    AffineNode: Words(_affine_forward, _affine_backward),
+    Relu: Words(_relu_forward, _relu_backward),
+    SoftmaxWithLossNode: Words(_softmax_loss_forward,
+                               _softmax_loss_backward),
 })

@@ -14,11 +14,13 @@ article's numbers where it gives some.
 import numpy as np
 
 from nnlib.book.formatting import format_value
-from nnlib.book.nodes import (AddConstLayer, AddLayer, DivLayer, DotLayer,
-                              ExpLayer, LogLayer, MeanLayer, MulConstLayer,
-                              MulLayer, ReciprocalLayer, SqrtLayer,
-                              SquareLayer, SubLayer, SumLayer)
+from nnlib.book.nodes import (AddConstLayer, AddLayer, AffineNode,
+                              DivLayer, DotLayer, ExpLayer, LogLayer,
+                              MaxLayer, MeanLayer, MulConstLayer, MulLayer,
+                              ReciprocalLayer, SoftmaxWithLossNode,
+                              SqrtLayer, SquareLayer, SubLayer, SumLayer)
 from nnlib.book.trace import Tracer
+from nnlib.layers import Relu
 
 
 def apple_graph(apple=100, apple_num=2, tax=1.1):
@@ -210,3 +212,141 @@ def batchnorm_graph(x=(1.0, 2.0, 3.0, 6.0), gamma=2.0, beta=0.5,
     gxn = tr.call(MulLayer(), xn, g, name="gamma·xn")
     y = tr.call(AddLayer(), gxn, b, name="y")
     return tr.backward(y, dout, grad_label="dout")
+
+
+# ---- the gate patterns: one small graph each ------------------------------
+# Each starts its backward pass with an upstream gradient dout (2 by
+# default, not 1, so that what each gate does to it shows).
+
+def add_gate_graph(x=3.0, y=-1.0, dout=2.0):
+    """z = x + y: the add gate hands dout to both inputs unchanged."""
+    tr = Tracer("Add gate: z = x + y distributes the gradient")
+    z = tr.call(AddLayer(), tr.input("x", x), tr.input("y", y), name="z")
+    return tr.backward(z, dout)
+
+
+def mul_gate_graph(x=3.0, y=-4.0, dout=2.0):
+    """z = x × y: the multiply gate sends each input dout times the
+    other input."""
+    tr = Tracer("Multiply gate: z = x × y swaps its inputs")
+    z = tr.call(MulLayer(), tr.input("x", x), tr.input("y", y), name="z")
+    return tr.backward(z, dout)
+
+
+def max_gate_graph(x=3.0, y=5.0, dout=2.0):
+    """z = max(x, y): the max gate routes dout to the larger input and
+    0 to the other."""
+    tr = Tracer("Max gate: z = max(x, y) routes the gradient to the winner")
+    z = tr.call(MaxLayer(), tr.input("x", x), tr.input("y", y), name="z")
+    return tr.backward(z, dout)
+
+
+def fork_graph(x=2.0, a=3.0, b=-1.0, dout=2.0):
+    """z = a·x + b·x: x forks into two nodes, and the gradients that
+    come back along the two branches add up."""
+    tr = Tracer("Fork: x feeds two nodes, z = a·x + b·x; what comes back "
+                "adds up")
+    x = tr.input("x", x)
+    p = tr.call(MulLayer(), tr.input("a", a), x, name="p")
+    q = tr.call(MulLayer(), tr.input("b", b), x, name="q")
+    z = tr.call(AddLayer(), p, q, name="z")
+    return tr.backward(z, dout)
+
+
+def two_paths_graph(x=2.0, y=3.0):
+    """z = t · x with t = x + y: x feeds both nodes."""
+    tr = Tracer("z = (x + y) · x, as t = x + y and z = t · x")
+    x = tr.input("x", x)
+    y = tr.input("y", y)
+    t = tr.call(AddLayer(), x, y, name="t")
+    z = tr.call(MulLayer(), t, x, name="z")
+    return tr.backward(z)
+
+
+def reuse_graph(x=2.0, y=-1.5, c=4.0, backward=True):
+    """z = u · v with u = x · y and v = u + c: u feeds both nodes, one
+    of them through v.  u's node may run its backward only after both
+    have sent their part.
+
+    backward=False returns the Graph after the forward pass only, with
+    no gradients yet.
+    """
+    tr = Tracer("z = u · (u + c) with u = x · y: u is used twice")
+    x, y, c = tr.input("x", x), tr.input("y", y), tr.input("c", c)
+    u = tr.call(MulLayer(), x, y, name="u")
+    v = tr.call(AddLayer(), u, c, name="v")
+    z = tr.call(MulLayer(), u, v, name="z")
+    return tr.backward(z) if backward else tr.graph
+
+
+def branching_graph(a=2.0, b=1.5, c=4.0, backward=True):
+    """out = u · max(u + a, c) with u = a · b: a and u are each used
+    twice, and u's two uses are three nodes apart.
+
+    backward=False returns the Graph after the forward pass only.
+    """
+    tr = Tracer("out = u · max(u + a, c) with u = a · b")
+    a, b, c = tr.input("a", a), tr.input("b", b), tr.input("c", c)
+    u = tr.call(MulLayer(), a, b, name="u")
+    v = tr.call(AddLayer(), u, a, name="v")
+    w = tr.call(MaxLayer(), v, c, name="w")
+    out = tr.call(MulLayer(), u, w, name="out")
+    return tr.backward(out) if backward else tr.graph
+
+
+def gates_graph(x=3.0, y=-4.0, z=1.0):
+    """f = 2·(x·y + max(x, z)): every pattern in one graph, x forking
+    into the × and the max node (chapter 9's Exercise 9.1)."""
+    tr = Tracer("f = 2·(x·y + max(x, z))")
+    x, y, z = tr.input("x", x), tr.input("y", y), tr.input("z", z)
+    p = tr.call(MulLayer(), x, y, name="p")
+    m = tr.call(MaxLayer(), x, z, name="m")
+    s = tr.call(AddLayer(), p, m, name="s")
+    f = tr.call(MulConstLayer(2), s, name="f")
+    return tr.backward(f)
+
+
+# ---- a whole tiny network, one node per layer -----------------------------
+
+TINY_NET = {
+    "x": [[1.0, 2.0], [-1.0, 0.5]],     # 2 samples, 2 features
+    "W1": [[0.5, -1.0], [0.5, 0.5]],    # 2 inputs -> 2 hidden units
+    "b1": [0.0, 0.5],
+    "W2": [[1.0, -1.0], [-0.5, 1.0]],   # 2 hidden units -> 2 classes
+    "b2": [0.0, 0.0],
+    "t": [0, 0],                        # the right class of each sample
+}
+
+
+def tiny_net_graph(x=None, W1=None, b1=None, W2=None, b2=None, t=None):
+    """The two-layer network for a batch of 2 samples, 2 inputs, 2 hidden
+    ReLU units and 2 classes, each layer one node::
+
+        A = X·W1 + b1,  H = ReLU(A),  S = H·W2 + b2,
+        L = SoftmaxWithLoss(S, t)
+
+    traced with nnlib.layers' Affine, Relu and SoftmaxWithLoss (as
+    AffineNode and SoftmaxWithLossNode, which take W, b and t as
+    inputs).  Every matrix is small enough to write out on its edge,
+    shape first.  Arrays left as None take the values in TINY_NET; t
+    holds the right class of each sample (labels, not one-hot).
+    """
+    given = {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "t": t}
+    arrays = {name: np.asarray(TINY_NET[name] if value is None else value,
+                               dtype=int if name == "t" else float)
+              for name, value in given.items()}
+    tr = Tracer("A tiny two-layer network: 2 inputs, 2 hidden ReLU units, "
+                "2 classes, a batch of 2", write_arrays=True)
+    # The images are data, and the first layer skips dX as
+    # TwoLayerNet's does: X is a fixed input.
+    x = tr.input("X", arrays["x"], constant=True)
+    W1, b1 = tr.input("W1", arrays["W1"]), tr.input("b1", arrays["b1"])
+    W2, b2 = tr.input("W2", arrays["W2"]), tr.input("b2", arrays["b2"])
+    t = tr.input("t", arrays["t"], constant=True)
+    a = tr.call(AffineNode(need_dx=False), x, W1, b1, name="A")
+    h = tr.call(Relu(), a, name="H", symbol="ReLU")
+    s = tr.call(AffineNode(), h, W2, b2, name="S")
+    # A symbol on two lines keeps the node's circle small.
+    loss = tr.call(SoftmaxWithLossNode(), s, t, name="L",
+                   symbol="Softmax\nwith Loss")
+    return tr.backward(loss)

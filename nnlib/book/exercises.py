@@ -1,6 +1,6 @@
 """Automatic checks for the book's exercises.
 
-Three checks, each answering with a ``Verdict`` (``.passed``: the
+Four checks, each answering with a ``Verdict`` (``.passed``: the
 reader's own answer is right; printed, or shown as a cell's result, it
 reads as a short report):
 
@@ -16,6 +16,12 @@ reads as a short report):
 ``check_update(update, params, grads, expected, ...)``
     For "write this update rule" exercises: the new parameters, and that
     the arrays were changed in place.
+``check_function(function, args, expected, ...)``
+    For "write this function" exercises: what ``function(*args)``
+    returns, compared as check_values compares numbers.
+
+``backprop_mistakes(graph)`` names the classic wrong gradients of a
+backward pass written by hand over a traced graph.
 
 A wrong answer gets a verdict that says what is wrong and, where it
 recognises the pattern, which classic mistake gives it (a missing 1/N,
@@ -572,6 +578,11 @@ def _pairs(got, expected, names):
             return None, (f"Expected a dict with keys "
                           f"{', '.join(map(str, expected))}; got "
                           f"{type(got).__name__}.")
+        if got and not any(key in got for key in expected):
+            keys = ", ".join(repr(key) for key in list(got)[:3])
+            return None, (f"Expected a dict with keys "
+                          f"{', '.join(map(str, expected))}; got one with "
+                          f"keys {keys}{', ...' if len(got) > 3 else ''}.")
         return [(str(k), got.get(k), v) for k, v in expected.items()], None
     if isinstance(expected, (tuple, list)):
         names = names or [f"value {i + 1}" for i in range(len(expected))]
@@ -695,3 +706,74 @@ def _check_update(update, params, grads, expected):
             if wrong else f"✔ {name} is right: every parameter updated in "
                           f"place.")
     return Verdict(not wrong, [head] + lines)
+
+
+# ---- check_function ------------------------------------------------------
+
+def check_function(function, args, expected, names=None, solution=None,
+                   exercise=None, mistakes=None, rtol=1e-6, atol=1e-9):
+    """Check what a function of the reader's returns, as check_values does.
+
+    Args:
+        function: the reader's function, called as ``function(*args)``.
+        args: a tuple of its arguments, also handed to ``solution``.
+        expected, names, mistakes, rtol, atol: as for check_values.
+        solution: the stored solution function, checked quietly while
+            ``function`` raises NotImplementedError.
+        exercise: its number, for the report.
+
+    Returns:
+        A Verdict.
+    """
+    name = getattr(function, "__name__", "the function")
+    try:
+        got = _reader_call(name, function, *args)
+    except _NotAttempted as err:
+        check = None if solution is None else (
+            lambda: check_values(solution(*args), expected, names,
+                                 rtol=rtol, atol=atol))
+        return _not_attempted(exercise, f"not attempted yet: write "
+                              f"{err.what}", check)
+    except _ReaderError as err:
+        return Verdict(False, [f"✘ {err}"])
+    if got is None:
+        return Verdict(False, [f"✘ {name} returned None: end it with "
+                               f"return ..."])
+    return check_values(got, expected, names, mistakes=mistakes, rtol=rtol,
+                        atol=atol)
+
+
+def backprop_mistakes(graph):
+    """The classic wrong gradients of a hand-written backward pass over a
+    traced graph, as check_values' ``mistakes``: {name: [(value, why)]}.
+
+    For a value used several times: what one use alone sends back (``=``
+    where ``+=`` belongs), and what its node's inputs get if that node
+    runs with one part only (before all its users ran).  For every value
+    whose gradient is not 0: 0, the gradient of a value nothing reached.
+    graph: a Graph from nnlib.book.trace, after its backward pass.
+    """
+    mistakes = {}
+
+    def add(name, value, why):
+        mistakes.setdefault(name, []).append((value, why))
+
+    for var in graph.vars.values():
+        uses = [use for use in var.uses if use.dst is not None]
+        for use in uses if len(uses) > 1 else ():
+            add(var.name, use.grad, f"only what the {use.dst.op} node "
+                f"sends back: {var.name} is used {len(uses)} times, add "
+                f"every part (+=)")
+            if var.node is None:
+                continue
+            parts = var.node.layer.backward(use.grad)
+            parts = parts if len(var.node.inputs) > 1 else (parts,)
+            for src, part in zip(var.node.inputs, parts):
+                add(src.name, part, f"{var.name}'s node passed on only "
+                    f"one part of {var.name}'s gradient: add every part "
+                    f"into it (+=), and run its node after all the nodes "
+                    f"that use {var.name}")
+        if var.grad is not None and np.any(var.grad != 0):
+            add(var.name, 0.0, f"nothing reached {var.name}: did a node "
+                f"run before the gradient of its output was known?")
+    return mistakes

@@ -43,3 +43,20 @@ def format_sum(values):
     """The terms of a sum: [1, -2, 3] -> "1 − 2 + 3"."""
     return " + ".join(format_value(v) for v in np.ravel(values)).replace(
         "+ −", "− ")
+
+
+def format_rows(value):
+    """A matrix of up to 8 numbers one row per line, as numpy prints it:
+    "[[1, 2],\\n [3, 4]]".  Anything else as format_value writes it."""
+    arr = np.asarray(value)
+    if arr.ndim != 2 or arr.size > 8:
+        return format_value(value)
+    return "[" + ",\n ".join(format_value(row) for row in arr) + "]"
+
+
+def format_label(value):
+    """An array written out on an edge: a matrix as its shape, then its
+    rows, one per line; a vector (or a bigger array) as format_value."""
+    if np.ndim(value) == 2 and np.size(value) <= 8:
+        return f"{format_shape(np.shape(value))}\n{format_rows(value)}"
+    return format_value(value)

@@ -26,13 +26,21 @@ from nnlib.book.formatting import format_shape, format_value
 from nnlib.book.trace import levels
 
 FONT = 13           # px, numbers and labels
+LINE = 15           # px from one line of a label to the next
 GAP = 10            # px, least vertical space between two items
 MARGIN = 8          # px, around the picture
 
 
 def text_width(text, size=FONT):
-    """Estimated width in px of ``text`` in a sans-serif font."""
-    return round(len(text) * size * 0.6 + 2)
+    """Estimated width in px of ``text`` in a sans-serif font (of its
+    longest line: a matrix is written one row per line)."""
+    return round(max(len(line) for line in text.split("\n")) * size * 0.6
+                 + 2)
+
+
+def extra_lines(text):
+    """The px a label of several lines needs beyond one line's."""
+    return text.count("\n") * LINE
 
 
 def value_text(var):
@@ -106,7 +114,8 @@ class Layout:
         level = levels(graph.nodes)
         self.node_item = {}
         for node in graph.nodes:
-            r = max(16, text_width(node.op, 14) // 2 + 7)
+            r = max(16, text_width(node.op, 14) // 2 + 7,
+                    extra_lines(node.op) // 2 + 16)
             self.radius[node] = r
             below, width = r + 3, 2 * r
             if node_name(graph, node):
@@ -133,9 +142,11 @@ class Layout:
             dst = (self.out_item if edge.dst is None
                    else self.node_item[edge.dst])
             width = text_width(value_text(edge.src))
+            above, below = 19 + extra_lines(value_text(edge.src)), 26
             if edge.grad is not None and not edge.src.constant:
                 width = max(width, text_width(grad_text(edge)))
-            run = self._add("run", edge, src.col + 1, 19, 26,
+                below += extra_lines(grad_text(edge))
+            run = self._add("run", edge, src.col + 1, above, below,
                             max(width + 12, 40))
             chain = [src, run]
             for col in range(src.col + 2, dst.col):

@@ -6,10 +6,14 @@ arriving from the right (``dout``) into one derivative per input.  They
 work on Python numbers and on numpy arrays; when numpy broadcast an
 input to a larger shape, its gradient is summed back to the input's own
 shape.  ``symbol`` is what a drawing writes in the node's circle.
+
+The last two, AffineNode and SoftmaxWithLossNode, are the network
+layers of nnlib.layers as nodes, so that a whole network can be traced.
 """
 
 import numpy as np
 
+from nnlib import layers
 from nnlib.checks import Layer
 
 
@@ -361,3 +365,88 @@ class DivLayer(Layer):
         dx = reduce_to_shape(dout / self.y, self.x)
         dy = reduce_to_shape(-dout * self.x / self.y ** 2, self.y)
         return dx, dy
+
+
+# The max gate: the gradient goes to whichever input won.
+
+
+class MaxLayer(Layer):
+    """out = max(x, y), elementwise (a "max" node).
+
+    Backward routes dout to the larger input: dx = dout where x won,
+    dy = dout where y won, 0 for the other.  At a tie (x == y) max has
+    no derivative; this node gives all of dout to y and 0 to x, so the
+    two still add up to dout, the slope when x and y move together
+    (central differences at a tie split it, dout/2 to each).  With
+    y = 0 that is Relu's choice: max(x, 0) passes no gradient at x = 0.
+    Broadcasting-aware like MulLayer.
+    """
+
+    symbol = "max"
+
+    def __init__(self):
+        self.x = None
+        self.y = None
+        self.x_wins = None      # True where x > y: a tie goes to y
+
+    def forward(self, x, y):
+        self.x = x
+        self.y = y
+        self.x_wins = np.asarray(x) > np.asarray(y)
+        out = np.maximum(x, y)
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            return out
+        return float(out)   # numbers in, a number out, as for × and +
+
+    def backward(self, dout):
+        self.require_forward(self.x_wins)
+        dx = reduce_to_shape(dout * self.x_wins, self.x)
+        dy = reduce_to_shape(dout * ~self.x_wins, self.y)
+        return dx, dy
+
+
+# Whole layers of nnlib.layers as graph nodes: the weights arrive as
+# inputs, so a traced network shows their gradients on its edges.  The
+# arithmetic is the layers' own (each node calls its parent class).
+
+
+class AffineNode(layers.Affine):
+    """Affine as a node with three inputs: forward(X, W, b) = X·W + b.
+
+    X: (N, D), W: (D, M), b: (M,).  Backward returns (dX, dW, db), the
+    results of Affine.backward: dX = dout·Wᵀ, dW = Xᵀ·dout and
+    db = dout summed over the batch.  need_dx=False skips dX (None), as
+    a network's first layer does: trace X as a constant input then.
+    """
+
+    symbol = "Affine"
+
+    def __init__(self, need_dx=True):
+        # No weights yet: forward receives them, as a graph node does.
+        self.W = self.b = None
+        self.need_dx = need_dx
+        self.x = self.x_shape = None
+        self.dW = self.db = None
+
+    def forward(self, x, W, b):
+        self.W, self.b = self.check_weights(W, b)
+        return super().forward(x)
+
+    def backward(self, dout):
+        dx = super().backward(dout)
+        return dx, self.dW, self.db
+
+
+class SoftmaxWithLossNode(layers.SoftmaxWithLoss):
+    """SoftmaxWithLoss as a node with two inputs: forward(S, t) = L.
+
+    S: (N, C) scores; t: (N,) labels or (N, C) one-hot, a fixed input.
+    Backward returns (dS, None): dS = (y − t) · dout / N from
+    SoftmaxWithLoss.backward, and no gradient for the labels, which
+    are data, not something to learn (trace them as constant inputs).
+    """
+
+    symbol = "Softmax-with-Loss"
+
+    def backward(self, dout=1):
+        return super().backward(dout), None

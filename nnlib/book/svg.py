@@ -16,8 +16,8 @@ import hashlib
 import math
 from xml.sax.saxutils import escape
 
-from nnlib.book.layout import (FONT, Layout, grad_text, node_name,
-                               text_width, value_text)
+from nnlib.book.layout import (FONT, LINE, Layout, extra_lines, grad_text,
+                               node_name, text_width, value_text)
 from nnlib.book.steps import step_state
 
 # How each kind of mark looks, as SVG presentation attributes: they work
@@ -222,7 +222,7 @@ def _fixed_parts(graph, layout):
     for node, item in layout.node_item.items():
         cx = (item.x0 + item.x1) / 2
         nodes.append(_circle(cx, item.y, layout.radius[node]))
-        symbols.append(_text(cx, item.y + 5, node.op))
+        symbols.append(_symbol(cx, item.y, node.op))
         name = node_name(graph, node)
         if name:
             names.append(_text(cx, item.y + layout.radius[node] + 13, name))
@@ -246,7 +246,7 @@ def _values(layout, state):
         run = chain[1]
         if edge.src in state.computed and edge.src not in state.active_vars:
             texts.append(_text((run.x0 + run.x1) / 2, run.y - 6,
-                               value_text(edge.src)))
+                               value_text(edge.src), up=True))
     return _group("v", texts)
 
 
@@ -264,8 +264,8 @@ def _step_parts(layout, state, values=True):
         mid = (run.x0 + run.x1) / 2
         if edge.src in state.computed and busy:
             text = value_text(edge.src)
-            marks.append(_mark(mid, run.y - 6, text))
-            busy_values.append(_text(mid, run.y - 6, text))
+            marks.append(_mark(mid, run.y - 6, text, up=True))
+            busy_values.append(_text(mid, run.y - 6, text, up=True))
         if edge in state.grads:
             text = grad_text(edge)
             y = run.y + 7
@@ -283,7 +283,7 @@ def _step_parts(layout, state, values=True):
         item = layout.node_item[node]
         cx = (item.x0 + item.x1) / 2
         active = [_group("na", [_circle(cx, item.y, layout.radius[node])]),
-                  _group("s", [_text(cx, item.y + 5, node.op)])]
+                  _group("s", [_symbol(cx, item.y, node.op)])]
     out = layout.out_item
     if state.active_edge is not None and state.active_edge.dst is None:
         marks.append(_mark(out.x0 + 5 + text_width(out.ref.name) / 2,
@@ -305,15 +305,29 @@ def _circle(cx, cy, r):
     return f"<circle cx='{_n(cx)}' cy='{_n(cy)}' r='{r}'/>"
 
 
-def _text(x, y, text):
-    return f"<text x='{_n(x)}' y='{_n(y)}'>{escape(text)}</text>"
+def _text(x, y, text, up=False):
+    """``text`` with its first line at height y; a text of several lines
+    (a matrix, one row per line) goes on downwards, or, if ``up``, is
+    lifted so that its last line is at y."""
+    lines = text.split("\n")
+    top = y - extra_lines(text) if up else y
+    return "".join(f"<text x='{_n(x)}' y='{_n(top + i * LINE)}'>"
+                   f"{escape(line)}</text>" for i, line in enumerate(lines))
 
 
-def _mark(x, y, text, size=FONT):
-    """A pale box behind a number that just changed."""
+def _symbol(cx, cy, op):
+    """A node's symbol, its lines centred on the node."""
+    return _text(cx, cy + 5 - extra_lines(op) / 2, op)
+
+
+def _mark(x, y, text, size=FONT, up=False):
+    """A pale box behind a number that just changed (placed as _text
+    places it)."""
     w = text_width(text, size) + 4
-    return (f"<rect {LOOK['hl']} x='{_n(x - w / 2)}' y='{_n(y - size)}' "
-            f"width='{_n(w)}' height='{_n(size + 5)}' rx='3'/>")
+    top = y - extra_lines(text) if up else y
+    return (f"<rect {LOOK['hl']} x='{_n(x - w / 2)}' y='{_n(top - size)}' "
+            f"width='{_n(w)}' height='{_n(size + 5 + extra_lines(text))}' "
+            f"rx='3'/>")
 
 
 def _path(kind, path):

@@ -26,7 +26,7 @@ in call order, then each edge's backward, from the output back (see
 import numpy as np
 
 from nnlib.book import captions
-from nnlib.book.formatting import format_value
+from nnlib.book.formatting import format_label, format_rows, format_value
 
 
 class Var:
@@ -164,7 +164,8 @@ class Tracer:
     ``input`` makes a starting value, ``call`` runs a layer's forward on
     traced values, ``backward`` runs every layer's backward.
     write_arrays: write arrays of up to 8 numbers out in full on the
-    edges and in the captions, instead of their shapes.
+    edges and in the captions, instead of their shapes (on an edge, a
+    matrix as its shape and then one row per line).
     """
 
     def __init__(self, title="", write_arrays=False):
@@ -176,7 +177,8 @@ class Tracer:
         """A starting value called ``name``.
 
         ``constant=True`` marks a fixed input (labels t): its gradient is
-        computed but not drawn or stepped through.
+        not drawn or stepped through, and a layer may return None for it
+        (SoftmaxWithLossNode does for its labels).
         """
         var = self._new_var(name, value, None, constant, label, grad_label)
         self.graph.inputs.append(var)
@@ -267,6 +269,9 @@ class Tracer:
         if len(node.inputs) == 1:
             grads = (grads,)
         for src, grad in zip(node.inputs, grads):
+            if grad is None:    # no gradient for a fixed input (labels)
+                _require_constant(src, node)
+                continue
             _require_finite(grad, f"the gradient {captions.d(src.name)} "
                             f"from the {node.op} node {node.label}",
                             f"upstream {format_value(node.output.grad)}")
@@ -297,7 +302,7 @@ class Tracer:
                              "graph: give each value its own name.")
         if label is None and self.graph.write_arrays and \
                 np.ndim(value) > 0:
-            label = format_value(value)
+            label = format_label(value)
         var = Var(name, value, node, constant, label, grad_label)
         self.graph.vars[name] = var
         return var
@@ -312,13 +317,23 @@ def _require_finite(value, what, inputs):
             f"Choose inputs nearer 0.")
 
 
+def _require_constant(src, node):
+    """A layer may skip the gradient of a fixed input, and only that."""
+    if not src.constant:
+        raise ValueError(
+            f"the {node.op} node {node.label} returned no gradient for "
+            f"{src.name}: if {src.name} is fixed data (labels), trace it "
+            f"with tracer.input({src.name!r}, ..., constant=True).")
+
+
 def _write_gradients_out(graph):
     """Label the edges of each array used once with its gradient's
-    numbers (a value used twice sends back a different gradient on each
-    edge, so those keep their name, dxc)."""
+    numbers, a matrix one row per line (a value used twice sends back a
+    different gradient on each edge, so those keep their name, dxc)."""
     for var in graph.vars.values():
-        if np.ndim(var.value) > 0 and len(var.uses) == 1:
-            var.grad_label = format_value(var.grad)
+        if np.ndim(var.value) > 0 and len(var.uses) == 1 and \
+                var.grad is not None:
+            var.grad_label = format_rows(var.grad)
 
 
 def levels(nodes):
