@@ -111,7 +111,10 @@ def test_checks_name_their_exercise_and_show_no_answer(path):
                 problems.append(f"Exercise {number}: its check does not "
                                 f"pass exercise=\"{number}\"")
             shown = printed(cell)
-            if not shown.startswith(f"Exercise {number}: not attempted"):
+            # "not finished yet" when a given forward ran and the
+            # reader's backward still raises NotImplementedError.
+            if not shown.startswith((f"Exercise {number}: not attempted",
+                                     f"Exercise {number}: not finished")):
                 problems.append(f"Exercise {number}: as shipped its check "
                                 f"shows {shown[:70]!r}, not the neutral "
                                 f"line")
