@@ -540,13 +540,14 @@ def assert_steps_show_captions(page, stepper, graph):
 def assert_step_shows_its_code(stepper, graph, index, text):
     """The shown step marks the lines nnlib picks for step ``index``,
     of its node's own method, with the step's values beside them."""
-    from nnlib.book.step_code import MARK, step_code, values_text
+    from nnlib.book.step_code import (MARK, shown_method, step_code,
+                                      values_text)
     code, shown = step_code(graph, index), shown_code(stepper)
     if code is None:                # backward starts: no layer runs
         assert shown is None and "No layer's code runs" in text
         return
     step = graph.steps[index]
-    method = getattr(type(step.node.layer), step.kind)
+    method = shown_method(step.node.layer, step.kind)
     assert shown["method"] == f"{method.__module__}:{method.__qualname__}"
     assert shown["lit"] == [MARK + code.source[n - 1] for n in code.lit]
     assert not code_problems(shown, step.kind)

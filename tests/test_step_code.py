@@ -13,7 +13,7 @@ from nnlib.book import examples, step_code as code_module
 from nnlib.book.nodes import MulLayer
 from nnlib.book.step_code import (CODE_STYLE, MARK, Lines, add_lines,
                                   code_html, lit_lines, method_source,
-                                  step_code, values_text)
+                                  shown_method, step_code, values_text)
 from nnlib.book.trace import Tracer
 from nnlib.checks import Layer
 
@@ -54,6 +54,11 @@ EXPECTED = {
                  [["dx = reduce_to_shape(dout / self.y, self.x)"],
                   ["dy = reduce_to_shape(-dout * self.x / self.y ** 2, "
                    "self.y)"]]),
+    "MaxLayer": (["out = np.maximum(x, y)",
+                  "return float(out)   # numbers in, a number out, as for "
+                  "× and +"],
+                 [["dx = reduce_to_shape(dout * self.x_wins, self.x)"],
+                  ["dy = reduce_to_shape(dout * ~self.x_wins, self.y)"]]),
     # The network's own layers, as whole-layer nodes.
     "Relu": (["return np.maximum(x, 0)"],
              [["return dout * self.mask  # a new array: dout stays as it "
@@ -70,6 +75,14 @@ EXPECTED = {
                         [["return (self.y - self.t) * (float(dout) / "
                           "batch_size)"]] * 2),
 }
+# Layers wrapped as nodes show the code of the layer they wrap; the
+# weights' gradients are the lines that keep them on the layer.
+EXPECTED["AffineNode"] = (EXPECTED["Affine"][0],
+                          [["return (dout @ self.W.T).reshape("
+                            "self.x_shape)"],
+                           ["self.dW = self.x.T @ dout"],
+                           ["self.db = np.sum(dout, axis=0)"]])
+EXPECTED["SoftmaxWithLossNode"] = EXPECTED["SoftmaxWithLoss"]
 
 NETWORK_LAYERS = [layers.Relu(), layers.Sigmoid(),
                   layers.Affine(np.ones((2, 3)), np.zeros(3)),
@@ -86,7 +99,7 @@ def example_graphs():
 
 def lit_text(layer, kind, slot=None, n_inputs=1):
     """The lit lines of a layer's method, stripped."""
-    source, _ = method_source(getattr(type(layer), kind))
+    source, _ = method_source(shown_method(layer, kind))
     return [source[n - 1].strip()
             for n in lit_lines(layer, kind, slot, n_inputs)]
 
@@ -139,7 +152,7 @@ def test_every_step_but_the_start_of_backward_has_its_layers_code():
             if step.node is None:       # dout arrives at the output
                 assert code is None
                 continue
-            method = getattr(type(step.node.layer), step.kind)
+            method = shown_method(step.node.layer, step.kind)
             assert code.method == method.__qualname__
             assert code.lit and all(1 <= n <= len(code.source)
                                     for n in code.lit)

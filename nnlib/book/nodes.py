@@ -420,6 +420,7 @@ class AffineNode(layers.Affine):
     """
 
     symbol = "Affine"
+    code_from = layers.Affine   # its steps show Affine's own code
 
     def __init__(self, need_dx=True):
         # No weights yet: forward receives them, as a graph node does.
@@ -447,6 +448,7 @@ class SoftmaxWithLossNode(layers.SoftmaxWithLoss):
     """
 
     symbol = "Softmax-with-Loss"
+    code_from = layers.SoftmaxWithLoss  # its steps show that code
 
     def backward(self, dout=1):
         return super().backward(dout), None

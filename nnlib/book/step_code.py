@@ -12,8 +12,8 @@ The lines are picked from the method's syntax tree (module ``ast``):
 
 * forward: the method's return statement (its last one at the top of
   the body); if it returns a name (``return out``, ``return
-  self.out``), the lines that assign that name come first (with the
-  header of a loop they are in);
+  self.out``, or converted: ``return float(out)``), the lines that
+  assign that name come first (with the header of a loop they are in);
 * backward, input k: if the return statement lists one value per input
   (``return dx, dy``), the lines that assign the k-th name; otherwise
   the return statement itself (``return dout * self.out``).
@@ -26,6 +26,10 @@ call per type (``backward`` holds one list per input, in order)::
 
 A line is named by a piece of its text; the first line of the method
 that contains it is picked, with the rest of its statement.
+
+A node that only wraps a layer for the graph (AffineNode hands its
+weights to Affine) sets ``code_from`` to that layer's class: its steps
+show the wrapped class's code, where the arithmetic is.
 """
 
 import ast
@@ -39,6 +43,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from nnlib.book.captions import Say
+from nnlib.book.nodes import AffineNode
 
 # Dark text on light grounds (contrast 15:1 and 12:1), so the code
 # reads the same on the book's light page and on the grey panel of its
@@ -113,7 +118,7 @@ def step_code(graph, index):
     if step.node is None:
         return None
     node, say = step.node, Say(graph)
-    method = getattr(type(node.layer), step.kind)
+    method = shown_method(node.layer, step.kind)
     where = f"{method.__module__}:{method.__qualname__}"
     try:
         source, tree = method_source(method)
@@ -129,11 +134,18 @@ def step_code(graph, index):
         slot = step.edge.slot
         lit = lit_lines(node.layer, "backward", slot, len(node.inputs))
         went_in = [("dout", say.value(node.output.grad))]
-        came_out = [(_gradient_name(node.layer, tree, slot, names),
-                     say.value(step.edge.grad))]
+        name = (_assigned_name(tree, lit)
+                or _gradient_name(node.layer, tree, slot, names))
+        came_out = [(name, say.value(step.edge.grad))]
     went_in += _kept_values(node.layer, tree, lit, say)
     return StepCode(method.__qualname__, where, source, lit, went_in,
                     came_out)
+
+
+def shown_method(layer, kind):
+    """The method whose code a step of ``layer`` shows: its own, or that
+    of the class it wraps (``code_from``)."""
+    return getattr(getattr(type(layer), "code_from", type(layer)), kind)
 
 
 @functools.lru_cache(maxsize=None)
@@ -149,7 +161,7 @@ def lit_lines(layer, kind, slot=None, n_inputs=1):
     ("forward" or "backward") that compute a step: the output, or the
     gradient of input ``slot`` of ``n_inputs``.  See the module's
     docstring for the rule, and add_lines to name other lines."""
-    source, tree = method_source(getattr(type(layer), kind))
+    source, tree = method_source(shown_method(layer, kind))
     named = lines_for(layer)
     if named is None:
         texts = None
@@ -200,6 +212,15 @@ def _gradient_name(layer, tree, slot, names):
         f"returned (for {names[slot]})"
 
 
+def _assigned_name(tree, lit):
+    """The name the lit lines assign (``self.dW`` in ``self.dW = ...``),
+    if they assign one name; None otherwise."""
+    names = {ast.unparse(node.targets[0]) for node in ast.walk(tree)
+             if isinstance(node, ast.Assign) and node.lineno in lit
+             and len(node.targets) == 1}
+    return names.pop() if len(names) == 1 else None
+
+
 def _last_return(tree, layer, kind):
     """The return statement of a method: its last one at the top level
     of the body (the usual path), else its last one anywhere."""
@@ -225,6 +246,9 @@ def _assigning(tree, value, before):
     """The lines of the statements before line ``before`` that assign
     ``value`` when it is a name such as ``dx`` or ``self.out``, with
     the header of a loop they sit in (``for x in xs[1:]:``)."""
+    if (isinstance(value, ast.Call) and len(value.args) == 1
+            and not value.keywords):
+        value = value.args[0]   # a name passed on converted: float(out)
     if not isinstance(value, (ast.Name, ast.Attribute)):
         return ()
     name = ast.unparse(value)
@@ -333,3 +357,9 @@ def values_text(code):
             lines.append(f"{head if i == 0 else '':5}{name:{width}} = "
                          f"{value}")
     return "\n".join(lines)
+
+
+# Affine traced as a node (nodes.AffineNode, whose code is Affine's):
+# its backward returns dx, and keeps dW and db on the layer.
+add_lines(AffineNode, backward=[["return (dout @ self.W.T)"],
+                                ["self.dW = "], ["self.db = "]])
