@@ -238,10 +238,13 @@ def back_to_first_step(page, stepper):
 
 
 def stored_stepper_count():
-    """Steppers the stored chapter shows: code cells with a widget view."""
+    """Steppers the stored chapter shows: code cells with a widget view,
+    other than the self-checks (nnlib.book.quiz.predict)."""
     notebook = json.loads((REPO / "book" / CHAPTER).read_text())
     return sum(
         any("application/vnd.jupyter.widget-view+json" in out.get("data", {})
+            and not "".join(out["data"].get("text/plain", "")).startswith(
+                "Self-check:")
             for out in cell.get("outputs", []))
         for cell in notebook["cells"] if cell["cell_type"] == "code")
 
