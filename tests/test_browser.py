@@ -466,3 +466,27 @@ def test_chapter_one_stepper_shows_each_steps_values(
     finally:
         page.close()
     assert not [e for e in visit.errors if not is_harmless(e)]
+
+
+def test_self_checks_answer_without_kernel(browser, site, built_html,
+                                           html_pages, self_check_problems):
+    # A self-check ties its choice to its feedback with jslink only, so a
+    # reader of the static page, with no kernel and no network, is told
+    # whether a prediction is right and which mistake a wrong one is.
+    pages = [path for path in html_pages if "nnlib-predict" in
+             (built_html / path).read_text(encoding="utf-8")]
+    assert pages, "no page of the built book has a self-check"
+    problems = []
+    for path in pages:
+        page, visit = open_page(browser, site, path)
+        try:
+            wait_until_settled(page)
+            if not page.locator(".nnlib-predict").count():
+                problems.append((path, "its self-checks do not render"))
+            problems += [(path, f"{question}: {problem}") for question,
+                         problem in self_check_problems(page)]
+        finally:
+            page.close()
+        problems += [(path, error) for error in visit.errors
+                     if not is_harmless(error)]
+    assert not problems, report(problems)

@@ -345,6 +345,14 @@ def test_every_stepper_renders_and_steps(chapter):
             assert problem is None, f"stepper {index}: {problem}"
 
 
+def test_self_checks_answer(chapter, self_check_problems):
+    # Choosing an option shows its verdict in JupyterLab as in the book.
+    page, _, _ = chapter
+    assert page.locator(".nnlib-predict").count() > 0
+    problems = self_check_problems(page)
+    assert not problems, problems
+
+
 def test_no_unexpected_console_errors_or_requests(chapter):
     _, errors, blocked = chapter
     unexpected = [e for e in errors
