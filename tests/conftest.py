@@ -1,6 +1,6 @@
-"""Shared fixtures: where the repository and the built book are, a
-headless browser for the tests that open pages, and a way to answer the
-pages' self-checks."""
+"""Shared fixtures: where the repository and the built book are, and a
+headless browser for the tests that open pages; and answer_self_checks,
+for the tests of the built pages and of JupyterLab."""
 import os
 from pathlib import Path
 
@@ -99,9 +99,3 @@ def answer_self_checks(page):
                              f"{options.count()} options"))
     return problems
 
-
-@pytest.fixture(scope="session")
-def self_check_problems():
-    """answer_self_checks, for the tests of the built pages and of
-    JupyterLab."""
-    return answer_self_checks

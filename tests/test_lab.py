@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, answer_self_checks
 from test_browser import (STEPPER, assert_steps_show_captions, try_play,
                           try_slider)
 
@@ -373,11 +373,11 @@ def test_every_stepper_renders_and_steps(chapter):
             assert problem is None, f"stepper {index}: {problem}"
 
 
-def test_self_checks_answer(chapter, self_check_problems):
+def test_self_checks_answer(chapter):
     # Choosing an option shows its verdict in JupyterLab as in the book.
     page, _, _ = chapter
     assert page.locator(".nnlib-predict").count() > 0
-    problems = self_check_problems(page)
+    problems = answer_self_checks(page)
     assert not problems, problems
 
 
