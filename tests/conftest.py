@@ -1,5 +1,6 @@
 """Shared fixtures: where the repository and the built book are, and a
-headless browser for the tests that open pages."""
+headless browser for the tests that open pages; and answer_self_checks,
+for the tests of the built pages and of JupyterLab."""
 import os
 from pathlib import Path
 
@@ -55,3 +56,48 @@ def browser():
             executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+SELF_CHECK = ".nnlib-predict"
+# The feedback of a self-check: the last child of its box, a Stack that
+# the page fills with the chosen option's verdict (empty before a choice).
+FEEDBACK_TEXT = """box => box.lastElementChild.innerText.trim()"""
+
+
+def answer_self_checks(page):
+    """Answer every self-check on the page (nnlib.book.quiz.predict), one
+    option after another: nothing shows before a choice, each choice
+    shows its own verdict, and exactly one is right.  Returns
+    [(question, problem)]."""
+    problems = []
+    boxes = page.locator(SELF_CHECK)
+    for index in range(boxes.count()):
+        box = boxes.nth(index)
+        box.scroll_into_view_if_needed()
+        question = box.locator(".widget-html-content").first.inner_text()
+        if box.evaluate(FEEDBACK_TEXT):
+            problems.append((question, "a verdict shows before a choice"))
+        options = box.locator(".widget-radio-box label")
+        verdicts = []
+        for number in range(options.count()):
+            before = box.evaluate(FEEDBACK_TEXT)
+            options.nth(number).click()
+            try:
+                page.wait_for_function(
+                    f"([box, before]) => {{ const text = ({FEEDBACK_TEXT})"
+                    f"(box); return text && text !== before; }}",
+                    arg=[box.element_handle(), before], timeout=10000)
+            except Exception:   # Playwright's TimeoutError
+                problems.append((question, f"choosing "
+                                 f"{options.nth(number).inner_text()!r} "
+                                 f"showed no verdict of its own"))
+                continue
+            verdicts.append(box.evaluate(FEEDBACK_TEXT))
+        right = [v for v in verdicts if v.startswith("✔")]
+        wrong = [v for v in verdicts if v.startswith("✘")]
+        if len(right) != 1 or len(right) + len(wrong) != options.count():
+            problems.append((question, f"{len(right)} right and "
+                             f"{len(wrong)} wrong verdicts for "
+                             f"{options.count()} options"))
+    return problems
+

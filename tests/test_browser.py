@@ -18,6 +18,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
+from conftest import answer_self_checks
+
 STEPPER = ".nnlib-stepper"
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
 
@@ -79,6 +81,8 @@ class PageVisit:
         self.graph_steppers = 0      # steppers through a graph's steps
         self.stepper_code = []       # per one: (code at the first step,
                                      # code at the last step)
+        self.self_checks = 0
+        self.self_check_problems = []   # (question, what went wrong)
         self.fontawesome_observes = None
         self.play_icons = 0
 
@@ -185,6 +189,7 @@ def inspect(page, visit):
             rendered: document.querySelectorAll(
                 '.widget-subarea .jupyter-widgets').length,
             steppers: document.querySelectorAll('.nnlib-stepper').length,
+            selfChecks: document.querySelectorAll('.nnlib-predict').length,
         };
     }""")
     visit.math_count = found["math"]
@@ -195,14 +200,15 @@ def inspect(page, visit):
     visit.widget_views = found["views"]
     visit.widgets_rendered = found["rendered"]
     visit.steppers = found["steppers"]
+    visit.self_checks = found["selfChecks"]
 
 
 @pytest.fixture(scope="session")
 def visits(browser, site, html_pages):
     """One PageVisit per page of the built book, each page loaded once.
 
-    Steppers are stepped during the visit, so errors they raise are
-    recorded with the page's other console errors.
+    Steppers are stepped and self-checks answered during the visit, so
+    errors they raise are recorded with the page's other console errors.
     """
     assert html_pages, "the built book has no HTML pages"
     results = []
@@ -213,6 +219,8 @@ def visits(browser, site, html_pages):
             inspect(page, visit)
             if visit.steppers:
                 step_through(page, visit)
+            if visit.self_checks:
+                visit.self_check_problems = answer_self_checks(page)
         finally:
             page.close()
         results.append(visit)
@@ -596,3 +604,17 @@ def test_steppers_with_arrays_light_each_steps_lines(
     finally:
         page.close()
     assert not [e for e in visit.errors if not is_harmless(e)]
+
+
+def test_self_checks_answer_without_kernel(visits, built_html):
+    # A self-check ties its choice to its feedback with jslink only, so a
+    # reader of the static page, with no kernel and no network, is told
+    # whether a prediction is right and which mistake a wrong one is.
+    pages = [v for v in visits if "nnlib-predict" in
+             (built_html / v.path).read_text(encoding="utf-8")]
+    assert pages, "no page of the built book has a self-check"
+    problems = [(v.path, "its self-checks do not render") for v in pages
+                if not v.self_checks]
+    problems += [(v.path, f"{question}: {problem}") for v in pages
+                 for question, problem in v.self_check_problems]
+    assert not problems, report(problems)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, answer_self_checks
 from test_browser import (STEPPER, assert_steps_show_captions, try_play,
                           try_slider)
 
@@ -136,6 +136,16 @@ ALL_RUN = f"""() => ({CODE_CELLS})().every(
     cell => cell.model.executionCount !== null)"""
 
 
+SCROLL_THROUGH = """async () => {
+    const notebook = window.jupyterapp.shell.currentWidget.content;
+    for (let index = 0; index < notebook.widgets.length; index++) {
+        await notebook.scrollToItem(index, 'center');
+        await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    await notebook.scrollToItem(0, 'start');
+}"""
+
+
 @pytest.fixture(scope="module")
 def chapter(browser, lab):
     """Chapter 1 open in JupyterLab with every cell run: (page, errors,
@@ -158,6 +168,10 @@ def chapter(browser, lab):
     page.goto(f"{base}/lab/tree/book/{CHAPTER}?token={token}")
     page.wait_for_function(KERNEL_IDLE, timeout=START_SECONDS * 1000)
     assert page.locator(STEPPER).count() == 0  # nothing before the run
+    # Scroll through once, as a reader would: jupyterlab-myst evaluates a
+    # Markdown cell's {eval} roles when the cell runs only if it has been
+    # drawn, and JupyterLab draws only the cells near the view.
+    page.evaluate(SCROLL_THROUGH)
     page.evaluate("window.jupyterapp.commands.execute("
                   "'notebook:run-all-cells')")
     page.wait_for_function(ALL_RUN, timeout=RUN_SECONDS * 1000)
@@ -176,8 +190,16 @@ def stored_numbers():
             if cell["metadata"].get("user_expressions")}
 
 
-SHOW_CELL = """index => {
-    const notebook = window.jupyterapp.shell.currentWidget.content;
+# The notebook is found by its path: the tab in front may be another one
+# (JupyterLab restores the tabs the other page had open).
+SHOW_CELL = """([path, index]) => {
+    const shell = window.jupyterapp.shell;
+    const panel = [...shell.widgets('main')].find(
+        widget => widget.context && widget.context.path === path);
+    if (shell.currentWidget !== panel) {
+        shell.activateById(panel.id);
+    }
+    const notebook = panel.content;
     notebook.scrollToItem(index, 'center');
     const cell = notebook.widgets[index];
     return {
@@ -187,11 +209,12 @@ SHOW_CELL = """index => {
 }"""
 
 
-def cell_number_problems(page, index, values):
-    """What Markdown cell `index` shows wrong, once scrolled into view
-    (JupyterLab draws only the cells in view): an {eval} shown as its
-    expression, or a number other than the stored one."""
-    shown = page.evaluate(SHOW_CELL, index)
+def cell_number_problems(page, name, index, values):
+    """What Markdown cell `index` of the notebook book/`name` shows wrong,
+    once scrolled into view (JupyterLab draws only the cells in view): an
+    {eval} shown as its expression, or a number other than the stored
+    one."""
+    shown = page.evaluate(SHOW_CELL, [f"book/{name}", index])
     problems = []
     for expression, text in values:
         text = text.strip("'\"")   # a string shows without quotes
@@ -204,15 +227,15 @@ def cell_number_problems(page, index, values):
     return problems
 
 
-def number_problems(page, patience=15):
-    """Problems with the open notebook's prose numbers, waiting up to
-    `patience` seconds for each cell (answers from the kernel may still
-    be on their way)."""
+def number_problems(page, name, patience=15):
+    """Problems with the prose numbers of the open notebook book/`name`,
+    waiting up to `patience` seconds for each cell (answers from the
+    kernel may still be on their way)."""
     problems = []
     for index, values in stored_numbers().items():
         deadline = time.monotonic() + patience
         while True:
-            found = cell_number_problems(page, index, values)
+            found = cell_number_problems(page, name, index, values)
             if not found or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
@@ -238,10 +261,13 @@ def back_to_first_step(page, stepper):
 
 
 def stored_stepper_count():
-    """Steppers the stored chapter shows: code cells with a widget view."""
+    """Steppers the stored chapter shows: code cells with a widget view,
+    other than the self-checks (nnlib.book.quiz.predict)."""
     notebook = json.loads((REPO / "book" / CHAPTER).read_text())
     return sum(
         any("application/vnd.jupyter.widget-view+json" in out.get("data", {})
+            and not "".join(out["data"].get("text/plain", "")).startswith(
+                "Self-check:")
             for out in cell.get("outputs", []))
         for cell in notebook["cells"] if cell["cell_type"] == "code")
 
@@ -268,7 +294,7 @@ def test_prose_shows_the_numbers_the_kernel_computed(chapter):
     # {eval}, and the numbers are those of the built book.
     page, _, _ = chapter
     assert stored_numbers(), "chapter 1 has no {eval} numbers to check"
-    problems = number_problems(page)
+    problems = number_problems(page, CHAPTER)
     assert not problems, problems
 
 
@@ -280,10 +306,15 @@ def test_prose_shows_stored_numbers_before_any_run(browser, lab):
     try:
         page.goto(f"{base}/lab/tree/book/{UNRUN_COPY}?token={token}")
         page.wait_for_function(KERNEL_IDLE, timeout=START_SECONDS * 1000)
+        # Every cell loaded (a long chapter loads in parts), not just some.
+        cells = len(json.loads((REPO / "book" / CHAPTER).read_text())[
+            "cells"])
         page.wait_for_function(
-            "() => document.querySelectorAll('.jp-MarkdownCell').length"
-            " > 10", timeout=30000)
-        problems = number_problems(page)
+            "([path, n]) => [...window.jupyterapp.shell.widgets('main')]"
+            ".some(w => w.context && w.context.path === path"
+            " && w.content.widgets.length === n)",
+            arg=[f"book/{UNRUN_COPY}", cells], timeout=30000)
+        problems = number_problems(page, UNRUN_COPY)
         assert not problems, problems
     finally:
         page.close()
@@ -340,6 +371,14 @@ def test_every_stepper_renders_and_steps(chapter):
         for attempt in (try_slider, try_play):
             problem = attempt(page, stepper)
             assert problem is None, f"stepper {index}: {problem}"
+
+
+def test_self_checks_answer(chapter):
+    # Choosing an option shows its verdict in JupyterLab as in the book.
+    page, _, _ = chapter
+    assert page.locator(".nnlib-predict").count() > 0
+    problems = answer_self_checks(page)
+    assert not problems, problems
 
 
 def test_no_unexpected_console_errors_or_requests(chapter):
