@@ -46,7 +46,14 @@ def test_every_step_is_well_formed_svg(builder):
         assert root.get("width") == "100%"
         assert re.fullmatch(r"0 0 \d+ \d+", root.get("viewBox"))
         assert root.get("role") == "img"
-        assert root.find(SVG + "title").text == graph.title
+        title = root.find(SVG + "title").text
+        if step is None:
+            assert title == graph.title
+        else:       # each step's picture has a name of its own
+            assert title == (f"{graph.title}, step {step + 1} of "
+                             f"{len(graph.steps)}, "
+                             f"{graph.steps[step].kind}")
+        assert root.find(SVG + "desc").text.strip()
 
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=IDS)
@@ -79,14 +86,14 @@ def all_digests():
 # changes these: look at the new pictures (make book), then copy the
 # digests the failing test prints.
 DIGESTS = {
-    "apple_graph": "655e974bf57258a9",
-    "fruit_graph": "6abc558ecf9171c4",
-    "unary_graph": "52e3bb8944f401ca",
-    "square_of_sum_graph": "99664ccacab49f1c",
-    "sigmoid_graph": "910251ee8fc3bb80",
-    "softmax_loss_graph": "75c81883781b0b2b",
-    "affine_graph": "2c25e8cc2a49df9e",
-    "batchnorm_graph": "52ab0b930b162e75",
+    "apple_graph": "a578b4a84a2ffdd9",
+    "fruit_graph": "a2c6ceafdbed7135",
+    "unary_graph": "2099e8b1c71d8e45",
+    "square_of_sum_graph": "1590c92bb0c5a433",
+    "sigmoid_graph": "2029209bfcd86198",
+    "softmax_loss_graph": "3e5ebb68ca53f53f",
+    "affine_graph": "e7fe9f30f4310a58",
+    "batchnorm_graph": "b32d033cd5b0de14",
 }
 
 
@@ -273,3 +280,39 @@ def test_bad_steps_get_clear_errors():
     assert graph_svg(graph, -1) == graph_svg(graph, 6)
     with pytest.raises(ValueError, match="no nodes"):
         graph_svg(Tracer().graph)
+
+
+def descriptions(svgs):
+    return [ET.fromstring(svg).find(SVG + "desc").text for svg in svgs]
+
+
+def test_each_picture_says_its_numbers():
+    # A reader who does not see the picture is told what it shows: the
+    # node at work, the values and gradients written on it so far.
+    graph = examples.apple_graph()
+    base, pictures = shared_svgs(graph)
+    said = descriptions(pictures)
+    assert said[0] == ("At work: the × node apple_price. Values: "
+                       "apple = 100, apple_num = 2, tax = 1.1, "
+                       "apple_price = 200.")
+    assert said[2].startswith("At work: the output price, where backward "
+                              "starts.")
+    assert said[2].endswith("Gradients: dprice = 1.")
+    assert said[5].endswith("Gradients: dprice = 1, dapple_price = 1.1, "
+                            "dtax = 200, dapple = 2.2.")
+    assert len(set(said)) == len(said)
+    # graph_svg and the stepper's pictures say the same.
+    assert descriptions([graph_svg(graph, 5)]) == [said[5]]
+    finished = descriptions([graph_svg(graph)])[0]
+    assert "At work" not in finished
+    assert finished.endswith("dapple = 2.2, dapple_num = 110.")
+
+
+def test_descriptions_name_the_edge_of_a_value_used_twice():
+    graph = examples.softmax_loss_graph()
+    finished = descriptions([graph_svg(graph)])[0]
+    assert "d(1/S) = −74.1 (on the edge into y3)" in finished
+    assert "da3 = −0.263" in finished
+    affine = descriptions([graph_svg(examples.affine_graph())])[0]
+    assert "X (N, D)" in affine and "db = sum(dY, axis=0), shape (2,)" \
+        in affine
