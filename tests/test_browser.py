@@ -182,7 +182,7 @@ def inspect(page, visit):
             imgs: [...document.images]
                 .filter(i => {
                     const alt = (i.getAttribute('alt') || '').trim();
-                    return !alt || /\.(png|jpe?g|gif|svg)$/i.test(alt);
+                    return !alt || /\\.(png|jpe?g|gif|svg)$/i.test(alt);
                 })
                 .map(i => i.getAttribute('src')),
             hrefs: [...document.querySelectorAll('a[href]')]
@@ -240,6 +240,10 @@ def audit(page, visit):
         pytest.fail(f"axe-core is not installed at {AXE}: run `npm ci` "
                     "(or `make install`).", pytrace=False)
     page.add_script_tag(path=str(AXE))
+    # No fading in or changing colours gradually: axe would measure the
+    # colours halfway.
+    page.add_style_tag(content="*, *::before, *::after { transition: none "
+                       "!important; animation: none !important; }")
     # What a reader can open is checked open: the tables of steps,
     # hidden code, solutions.
     page.evaluate("""() => {
@@ -257,7 +261,7 @@ def audit(page, visit):
                     resultTypes: ['violations']});
                 return result.violations.flatMap(v => v.nodes.map(n => [
                     v.id, v.impact, n.target.join(' '),
-                    (n.failureSummary || '').replace(/\s+/g, ' ')
+                    (n.failureSummary || '').replace(/\\s+/g, ' ')
                         .slice(0, 300)]));
             }""", AXE_TAGS)]
     set_colour_mode(page, "light")

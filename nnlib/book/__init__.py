@@ -21,7 +21,10 @@ in five stages, each a module::
        │        its Layout (what a step shows: steps.StepState)
        │ packed into
     stepper     Play + IntSlider + Stack of HTML steps, linked in the
-                browser (jslink): it steps with no kernel
+                browser (jslink): it steps with no kernel; shown with
+                its steps as a table (step_text, which also names and
+                describes each picture), its controls named by
+                accessible's script
 
 ``examples`` builds every graph the chapters show, and ``exercises``
 checks the readers' answers (a layer's backward against numerical

@@ -647,13 +647,13 @@ def check_update(update, params, grads, expected, solution=None,
     """Check an update rule: the new values, and that it works in place.
 
     update: the reader's function ``update(params, grads)``, which must
-        change each array of ``params`` in place (the layers of a net hold
-        those very arrays).
+    change each array of ``params`` in place (the layers of a net hold
+    those very arrays).
     params, grads: dicts of arrays keyed alike; copies are used, so the
-        caller's arrays stay as they were.
+    caller's arrays stay as they were.
     expected: dict of the parameters' values after one update.
     solution: an update function checked quietly while ``update`` raises
-        NotImplementedError.
+    NotImplementedError.
     exercise: its number, for the report.
     """
     try:
