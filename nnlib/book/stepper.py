@@ -37,7 +37,8 @@ from nnlib.book.step_text import FramesTable, StepsTable
 from nnlib.book.svg import FORWARD, GRADIENT, graph_svg, shared_svgs
 
 PANEL_TITLE = "Change the inputs (live notebook only)"
-# Lets a step's box be narrower than its picture, which then scrolls.
+# Lets a step's box be narrower than its picture, which then scrolls;
+# with the focus ring and screen-reader text of nnlib.book.accessible.
 FIT = ("<style>.nnlib-stepper .widget-html-content{min-width:0}</style>"
        + STYLE)
 LEGEND = ("<p class='nnlib-legend' style='margin:0;font-size:90%;"
@@ -54,7 +55,8 @@ class FrameStepper(widgets.VBox):
 
     play, slider, stack: the Play, IntSlider and Stack; links: the two
     jslinks (play-slider, slider-stack).  legend: the HTML under the
-    frames (it also holds what all frames share).
+    frames (it also holds what all frames share).  text_display: once
+    shown in a notebook, the handle of its steps as text (as_text()).
     """
 
     def _repr_mimebundle_(self, **kwargs):
