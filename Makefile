@@ -66,7 +66,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 $(VENDOR_STAMP): $(NODE_STAMP) $(VENV_STAMP) tools/vendor_js.py \
-		$(wildcard tools/js/*.js)
+		$(wildcard tools/js/*.js tools/js/*.css) nnlib/book/widget_a11y.js
 	$(BIN)/python tools/vendor_js.py
 	touch $@
 

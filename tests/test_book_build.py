@@ -223,3 +223,25 @@ def test_broken_pages_fail_the_build(tmp_path):
     assert "image file not readable" in output
     assert "undefined label: 'no-such-label'" in output
     assert "Executing notebook failed" in output
+
+
+def test_every_page_loads_the_accessibility_fixes(built_html, html_pages):
+    # The widgets' names and announcements (nnlib/book/widget_a11y.js),
+    # the theme's names and the stylesheet hiding live-only panels.
+    checked = 0
+    for page in html_pages:
+        tags = tags_of(built_html / page)
+        srcs = script_srcs(tags)
+        if not srcs:
+            continue        # a redirect (index.html to the intro)
+        checked += 1
+        for name in ("widget-a11y.js", "theme-a11y.js"):
+            assert index_of(srcs, name) is not None, (page, name)
+        styles = [attrs.get("href", "").split("?")[0].rsplit("/", 1)[-1]
+                  for tag, attrs in tags if tag == "link"]
+        assert "book-a11y.css" in styles, page
+    assert checked >= len(html_pages) - 1
+    served = (built_html / "_static" / "widget-a11y.js").read_text()
+    assert served == (REPO / "nnlib" / "book" / "widget_a11y.js").read_text()
+    # axe-core is for the tests only: readers do not download it.
+    assert not list(built_html.rglob("axe*.js"))

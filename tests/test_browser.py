@@ -3,8 +3,11 @@
 Serves _build/html on 127.0.0.1, opens every page in headless Chromium
 (Debian's /usr/bin/chromium driven by Playwright) and blocks every request
 to any other host. Each page is visited once; the tests below then check
-what was recorded: requests, console errors, math, images, links, widgets.
-On pages with a stepper, the tests step it with no kernel running.
+what was recorded: requests, console errors, math, images, links, widgets,
+and what axe-core (npm, package-lock.json) finds against WCAG 2.1 A and
+AA in the light and the dark colour mode. On pages with a stepper, the
+tests step it with no kernel running, and one test steps a stepper with
+the keyboard alone, listening to what a screen reader would announce.
 
 Build the book first: `make book` (`make test` does it for you).
 """
@@ -18,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from conftest import answer_self_checks
+from conftest import REPO, answer_self_checks
 
 STEPPER = ".nnlib-stepper"
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
@@ -85,6 +88,8 @@ class PageVisit:
         self.self_check_problems = []   # (question, what went wrong)
         self.fontawesome_observes = None
         self.play_icons = 0
+        self.steps_tables = 0        # "All steps as a table" after steppers
+        self.axe = {}                # colour mode -> axe's violations
 
 
 def open_page(browser, site, path):
@@ -178,8 +183,12 @@ def inspect(page, visit):
             untypeset: math.filter(
                 m => !m.querySelector('mjx-container')).length,
             mathErrors: document.querySelectorAll('mjx-merror').length,
+            // No alt text, or a file name for one (myst-nb's default).
             imgs: [...document.images]
-                .filter(i => !(i.getAttribute('alt') || '').trim())
+                .filter(i => {
+                    const alt = (i.getAttribute('alt') || '').trim();
+                    return !alt || /\\.(png|jpe?g|gif|svg)$/i.test(alt);
+                })
                 .map(i => i.getAttribute('src')),
             hrefs: [...document.querySelectorAll('a[href]')]
                 .map(a => a.href),
@@ -190,6 +199,7 @@ def inspect(page, visit):
                 '.widget-subarea .jupyter-widgets').length,
             steppers: document.querySelectorAll('.nnlib-stepper').length,
             selfChecks: document.querySelectorAll('.nnlib-predict').length,
+            tables: document.querySelectorAll('.nnlib-steps-table').length,
         };
     }""")
     visit.math_count = found["math"]
@@ -201,6 +211,67 @@ def inspect(page, visit):
     visit.widgets_rendered = found["rendered"]
     visit.steppers = found["steppers"]
     visit.self_checks = found["selfChecks"]
+    visit.steps_tables = found["tables"]
+
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0 and 2.1, levels A and AA: what universities must meet.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SERIOUS = {"critical", "serious"}
+# The theme's violations that our own CSS and JS (tools/js/) cannot fix,
+# each with the reason: (axe rule, a CSS selector part of the element).
+THEME_EXCEPTIONS = [
+]
+
+
+def is_theme_exception(rule, target):
+    return any(rule == known and part in target
+               for known, part, _ in THEME_EXCEPTIONS)
+
+
+def set_colour_mode(page, mode):
+    """Switch the theme's colour mode as its own button does."""
+    page.evaluate("""mode => {
+        document.documentElement.dataset.mode = mode;
+        document.documentElement.dataset.theme = mode;
+    }""", mode)
+    # Two frames: styles applied, our scripts' observers run.
+    page.evaluate("() => new Promise(r => requestAnimationFrame("
+                  "() => requestAnimationFrame(r)))")
+
+
+def audit(page, visit):
+    """Run axe-core on the page in the light and the dark colour mode;
+    record each violation as (rule, impact, element, summary)."""
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is not installed at {AXE}: run `npm ci` "
+                    "(or `make install`).", pytrace=False)
+    page.add_script_tag(path=str(AXE))
+    # No fading in or changing colours gradually: axe would measure the
+    # colours halfway.
+    page.add_style_tag(content="*, *::before, *::after { transition: none "
+                       "!important; animation: none !important; }")
+    # What a reader can open is checked open: the tables of steps,
+    # hidden code, solutions.
+    page.evaluate("""() => {
+        document.querySelectorAll('details')
+            .forEach(d => { d.open = true; });
+        document.querySelectorAll('button.toggle-button-hidden')
+            .forEach(b => b.click());
+    }""")
+    for mode in ("light", "dark"):
+        set_colour_mode(page, mode)
+        visit.axe[mode] = [tuple(v) for v in page.evaluate(
+            """async tags => {
+                const result = await axe.run(document, {
+                    runOnly: {type: 'tag', values: tags},
+                    resultTypes: ['violations']});
+                return result.violations.flatMap(v => v.nodes.map(n => [
+                    v.id, v.impact, n.target.join(' '),
+                    (n.failureSummary || '').replace(/\\s+/g, ' ')
+                        .slice(0, 300)]));
+            }""", AXE_TAGS)]
+    set_colour_mode(page, "light")
 
 
 @pytest.fixture(scope="session")
@@ -217,6 +288,7 @@ def visits(browser, site, html_pages):
         try:
             wait_until_settled(page)
             inspect(page, visit)
+            audit(page, visit)
             if visit.steppers:
                 step_through(page, visit)
             if visit.self_checks:
@@ -282,7 +354,8 @@ def test_no_raw_tex_in_prose(visits):
 
 
 def test_every_image_has_alt_text(visits):
-    problems = [(v.path, f"<img src={src!r}> has no alt text")
+    problems = [(v.path, f"<img src={src!r}> has no alt text saying what "
+                 "it shows")
                 for v in visits for src in v.imgs_without_alt]
     assert not problems, report(problems)
 
@@ -618,3 +691,120 @@ def test_self_checks_answer_without_kernel(visits, built_html):
     problems += [(v.path, f"{question}: {problem}") for v in pages
                  for question, problem in v.self_check_problems]
     assert not problems, report(problems)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_no_serious_accessibility_violations(visits, mode):
+    # axe-core on every page: nothing critical or serious in our content
+    # and widgets; the theme's own faults only where listed above.
+    assert all(mode in v.axe for v in visits)
+    problems = [(v.path, f"{rule} ({impact}) at {target}: {summary}")
+                for v in visits for rule, impact, target, summary
+                in v.axe[mode]
+                if impact in SERIOUS and not is_theme_exception(rule, target)]
+    assert not problems, f"axe, {mode} mode:\n" + report(problems)
+
+
+def test_every_stepper_has_its_steps_as_text(visits, built_html):
+    # Under each stepper, its steps as a table, in the page's HTML itself
+    # (it reads with no JavaScript); none missing, none extra.
+    for visit in stepper_pages(visits):
+        html = (built_html / visit.path).read_text(encoding="utf-8")
+        assert visit.steps_tables == visit.steppers, visit.path
+        assert html.count("class='nnlib-steps-table'") == visit.steppers, \
+            visit.path
+
+
+ANNOUNCED = ".nnlib-announce"
+FOCUSED = """() => {
+    const el = document.activeElement;
+    return {inStepper: !!el.closest('.nnlib-stepper'),
+            name: el.getAttribute('aria-label'),
+            pressed: el.getAttribute('aria-pressed'),
+            role: el.getAttribute('role'),
+            valuetext: el.getAttribute('aria-valuetext')};
+}"""
+
+
+def tab_into_stepper(page, stepper, limit=20):
+    """Focus the cell before the stepper, then press Tab until the focus
+    is in the stepper; return what the focused control says."""
+    stepper.evaluate("""el => {
+        const cell = el.closest('.cell');
+        cell.setAttribute('tabindex', '-1');
+        cell.focus();
+    }""")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["inStepper"]:
+            return focused
+    raise AssertionError(f"Tab did not reach the stepper in {limit} presses")
+
+
+def announced(stepper):
+    return stepper.locator(ANNOUNCED).text_content()
+
+
+def test_keyboard_alone_steps_and_hears_each_step(browser, site):
+    # A screen-reader user's path through chapter 1's first stepper: Tab
+    # reaches its named controls, the arrow keys step it, and each step's
+    # caption is announced; autoplay is not announced at every tick.
+    import nnlib.book.examples
+    graph = nnlib.book.examples.apple_graph()
+    captions = [" ".join(s.caption.split()) for s in graph.steps]
+    page, visit = open_page(browser, site,
+                            Path("book/01_computational_graphs.html"))
+    try:
+        wait_until_settled(page)
+        stepper = page.locator(STEPPER).first
+        stepper.scroll_into_view_if_needed()
+        assert tab_into_stepper(page, stepper)["name"] == "Play"
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUSED)["name"] == "Stop"
+        page.keyboard.press("Tab")
+        loop = page.evaluate(FOCUSED)
+        assert (loop["name"], loop["pressed"]) == ("Loop", "false")
+        page.keyboard.press("Tab")
+        handle = page.evaluate(FOCUSED)
+        assert handle == {"inStepper": True, "name": "step", "pressed": None,
+                          "role": "slider", "valuetext": "Step 1 of 7"}
+        assert announced(stepper) == ""     # nothing said unasked
+        for number in (2, 3):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "([el, n]) => el.querySelector('.nnlib-announce')"
+                ".textContent.includes('Step ' + n + ' of 7')",
+                arg=[stepper.element_handle(), number], timeout=10000)
+            said = " ".join(announced(stepper).split())
+            assert said == (f"Step {number} of 7, "
+                            f"{graph.steps[number - 1].kind}. "
+                            f"{captions[number - 1]}")
+            assert page.evaluate(FOCUSED)["valuetext"] == \
+                f"Step {number} of 7"
+        # Play with the keyboard: the ticks are not announced ...
+        before = announced(stepper)
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(FOCUSED)["name"] == "Play"
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "el => el.querySelector('.widget-play button')"
+            ".getAttribute('aria-label') === 'Pause'",
+            arg=stepper.element_handle(), timeout=5000)
+        shown = shown_step(stepper)
+        assert wait_for_step_change(page, stepper, shown) is None
+        assert announced(stepper) == before
+        # ... and where it stops is.
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "([el, before]) => el.querySelector('.nnlib-announce')"
+            ".textContent !== before",
+            arg=[stepper.element_handle(), before], timeout=5000)
+        caption = stepper.locator(".nnlib-step .nnlib-caption").first
+        assert " ".join(announced(stepper).split()) == \
+            " ".join(caption.inner_text().split())
+    finally:
+        page.close()
+    assert not [e for e in visit.errors if not is_harmless(e)]

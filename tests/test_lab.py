@@ -387,3 +387,27 @@ def test_no_unexpected_console_errors_or_requests(chapter):
                   if not any(known in e for known, _ in EXPECTED_ERRORS)]
     assert not unexpected, unexpected
     assert not blocked, f"requests outside the server: {blocked}"
+
+
+def test_steppers_are_named_and_tabled_in_lab(chapter):
+    # Each stepper's output brings the script that names its controls
+    # (JupyterLab runs it: the output was made in this session) and its
+    # steps as a table; the input panel's header is a keyboard button.
+    page, _, _ = chapter
+    stepper = page.locator(STEPPER).first
+    bring_into_view(page, stepper)
+    page.wait_for_function(
+        "el => { const b = el.querySelector('.widget-play button');"
+        " return b && b.getAttribute('aria-label') === 'Play'; }",
+        arg=stepper.element_handle(), timeout=15000)
+    handle = stepper.locator(".noUi-handle").first
+    assert handle.get_attribute("aria-label") == "step"
+    assert handle.get_attribute("aria-valuetext").startswith("Step ")
+    assert page.locator(".nnlib-steps-table").count() == \
+        page.locator(STEPPER).count() > 0
+    header = page.locator(STEPPER).filter(
+        has=page.locator(".widget-accordion")).first.locator(
+        ".jupyter-widget-Collapse-header").first
+    assert header.get_attribute("role") == "button"
+    assert header.get_attribute("tabindex") == "0"
+    assert header.is_visible()      # the built book hides it; Lab not

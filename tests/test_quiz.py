@@ -43,3 +43,19 @@ def test_plain_text_does_not_give_the_answer_away():
 def test_options_must_differ():
     with pytest.raises(ValueError, match="must differ"):
         predict("q", (1, "a"), [(1.0, "b")])
+
+
+def test_feedback_is_announced_and_the_script_goes_along(monkeypatch):
+    # The page script (nnlib/book/widget_a11y.js) makes the feedback a
+    # live region by this class; a live notebook gets the script too.
+    box = make()
+    assert "nnlib-feedback" in box.feedback._dom_classes
+    shown = []
+    monkeypatch.setattr("IPython.display.display",
+                        lambda obj, **kw: shown.append(obj))
+    monkeypatch.setenv("JPY_SESSION_NAME", "book/01.ipynb")
+    box._ipython_display_()
+    widget, script = shown
+    assert "application/vnd.jupyter.widget-view+json" in widget
+    assert widget["text/plain"] == f"Self-check: {box.question}"
+    assert "<script>" in script.data

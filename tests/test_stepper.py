@@ -226,3 +226,80 @@ def test_an_input_that_overflows_is_said_not_drawn_as_nan():
     panel_fields(box, widgets.FloatText)["x"].value = 2.0
     assert panel_status(box).value == ""
     assert box.graph.value("y") == pytest.approx(1 / (1 + np.exp(-2.0)))
+
+
+class Shown:
+    """What display() was handed: (object, keyword arguments) each, and
+    a handle for the ones given a display_id."""
+
+    def __init__(self, monkeypatch):
+        self.items = []
+        monkeypatch.setattr("IPython.display.display", self)
+
+    def __call__(self, obj, **kwargs):
+        self.items.append((obj, kwargs))
+        if kwargs.get("display_id"):
+            return Handle(self)
+        return None
+
+
+class Handle:
+    def __init__(self, shown):
+        self.shown = shown
+
+    def update(self, obj):
+        self.shown.items.append((obj, {"update": True}))
+
+
+def test_a_stepper_shows_its_steps_as_a_table_after_the_widget(
+        monkeypatch):
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    shown = Shown(monkeypatch)
+    box = stepper(examples.apple_graph)
+    box._ipython_display_()
+    (widget, widget_kw), (table, table_kw) = shown.items
+    assert widget_kw == {"raw": True}
+    assert "application/vnd.jupyter.widget-view+json" in widget
+    assert table_kw == {"display_id": True}
+    assert "All steps as a table" in table._repr_html_()
+    assert repr(table).splitlines()[1] == \
+        f"Step 1 of 7: {box.graph.steps[0].caption}"
+
+
+def test_a_redraw_replaces_the_table(monkeypatch):
+    shown = Shown(monkeypatch)
+    box = stepper(examples.apple_graph, controls=True)
+    box._ipython_display_()
+    fields = {w.description: w for w in walk(box.panel)
+              if isinstance(w, widgets.FloatText)}
+    fields["tax"].value = 1.2
+    updated, kwargs = shown.items[-1]
+    assert kwargs == {"update": True}
+    assert "price = 240" in updated._repr_html_()
+
+
+def test_in_a_live_notebook_the_script_follows(monkeypatch):
+    monkeypatch.setenv("JPY_SESSION_NAME", "book/01.ipynb")
+    shown = Shown(monkeypatch)
+    frame_stepper(["<p>a</p>", "<p>b</p>"])._ipython_display_()
+    (widget, _), (text, _), (script, _) = shown.items
+    assert repr(text) == "All frames as text\nFrame 1: a\nFrame 2: b"
+    assert script.data.startswith("<script>")
+
+
+def test_what_the_page_script_finds():
+    # Classes the script (nnlib/book/widget_a11y.js) looks for.
+    box = stepper(examples.apple_graph, controls=True)
+    assert "nnlib-steps" in box.stack._dom_classes
+    assert "nnlib-live-only" in box.panel._dom_classes
+    html = box.stack.children[0].value
+    assert "<div class='nnlib-scroll'" in html
+    assert "<p class='nnlib-caption'" in html
+    # The focus ring's style travels with the widget.
+    assert "focus-visible" in box.legend.value
+
+
+def test_legend_colours_are_the_pictures():
+    from nnlib.book.svg import FORWARD, GRADIENT
+    legend = stepper(examples.apple_graph).legend.value
+    assert f"color:{FORWARD}" in legend and f"color:{GRADIENT}" in legend

@@ -50,7 +50,14 @@ def test_every_step_is_well_formed_svg(builder):
         assert root.get("width") == "100%"
         assert re.fullmatch(r"0 0 \d+ \d+", root.get("viewBox"))
         assert root.get("role") == "img"
-        assert root.find(SVG + "title").text == graph.title
+        title = root.find(SVG + "title").text
+        if step is None:
+            assert title == graph.title
+        else:       # each step's picture has a name of its own
+            assert title == (f"{graph.title}, step {step + 1} of "
+                             f"{len(graph.steps)}, "
+                             f"{graph.steps[step].kind}")
+        assert root.find(SVG + "desc").text.strip()
 
 
 @pytest.mark.parametrize("builder", BUILDERS, ids=IDS)
@@ -314,3 +321,39 @@ def test_a_matrix_is_written_one_row_a_line_above_and_below_its_edge():
     marks = [r for r in ET.fromstring(graph_svg(graph, step)).iter(
         SVG + "rect") if r.get("fill") == "#fff1a8"]
     assert len(marks) == 1 and int(marks[0].get("height")) == 18 + 15
+
+
+def descriptions(svgs):
+    return [ET.fromstring(svg).find(SVG + "desc").text for svg in svgs]
+
+
+def test_each_picture_says_its_numbers():
+    # A reader who does not see the picture is told what it shows: the
+    # node at work, the values and gradients written on it so far.
+    graph = examples.apple_graph()
+    base, pictures = shared_svgs(graph)
+    said = descriptions(pictures)
+    assert said[0] == ("At work: the × node apple_price. Values: "
+                       "apple = 100, apple_num = 2, tax = 1.1, "
+                       "apple_price = 200.")
+    assert said[2].startswith("At work: the output price, where backward "
+                              "starts.")
+    assert said[2].endswith("Gradients: dprice = 1.")
+    assert said[5].endswith("Gradients: dprice = 1, dapple_price = 1.1, "
+                            "dtax = 200, dapple = 2.2.")
+    assert len(set(said)) == len(said)
+    # graph_svg and the stepper's pictures say the same.
+    assert descriptions([graph_svg(graph, 5)]) == [said[5]]
+    finished = descriptions([graph_svg(graph)])[0]
+    assert "At work" not in finished
+    assert finished.endswith("dapple = 2.2, dapple_num = 110.")
+
+
+def test_descriptions_name_the_edge_of_a_value_used_twice():
+    graph = examples.softmax_loss_graph()
+    finished = descriptions([graph_svg(graph)])[0]
+    assert "d(1/S) = −74.1 (on the edge into y3)" in finished
+    assert "da3 = −0.263" in finished
+    affine = descriptions([graph_svg(examples.affine_graph())])[0]
+    assert "X (N, D)" in affine and "db = sum(dY, axis=0), shape (2,)" \
+        in affine

@@ -7,6 +7,10 @@ lock file; this script copies the files the pages load into _vendor/,
 which _config.yml lists in ``html_static_path`` so Sphinx serves them
 from ``_static/``.
 
+Our own small scripts and styles go along: those in tools/js/ and the
+script that names the widgets' controls, which lives in the nnlib package
+(``nnlib/book/widget_a11y.js``) because live notebooks send it too.
+
 The folder is deliberately not called ``_static``: Jupyter Book adds every
 .js and .css file under a root ``_static`` folder to every page.
 
@@ -20,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE = ROOT / "node_modules"
 VENDOR = ROOT / "_vendor"
 OUR_JS = Path(__file__).resolve().parent / "js"
+WIDGET_A11Y = ROOT / "nnlib" / "book" / "widget_a11y.js"
 
 MANAGER = NODE / "@jupyter-widgets" / "html-manager" / "dist"
 FONT_SUFFIXES = (".woff", ".woff2", ".ttf", ".eot", ".svg")
@@ -54,8 +59,9 @@ def vendor() -> None:
     # entry script, so the whole es5/ folder goes along.
     shutil.copytree(NODE / "mathjax" / "es5", VENDOR / "mathjax")
 
-    for script in OUR_JS.glob("*.js"):
+    for script in [*OUR_JS.glob("*.js"), *OUR_JS.glob("*.css")]:
         copy_file(script, VENDOR / script.name)
+    copy_file(WIDGET_A11Y, VENDOR / "widget-a11y.js")
 
 
 if __name__ == "__main__":

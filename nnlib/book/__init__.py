@@ -23,7 +23,10 @@ in five stages, each a module::
     stepper     Play + IntSlider + Stack of HTML steps, linked in the
                 browser (jslink): it steps with no kernel; under each
                 picture, the lines of the layer's own forward or
-                backward that compute the step (step_code)
+                backward that compute the step (step_code); shown with
+                its steps as a table (step_text, which also names and
+                describes each picture), its controls named by
+                accessible's script
 
 ``examples`` builds every graph the chapters show, and ``exercises``
 checks the readers' answers (a layer's backward against numerical

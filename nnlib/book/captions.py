@@ -28,6 +28,21 @@ from nnlib.book.nodes import (AddConstLayer, AddLayer, AffineNode,
 from nnlib.layers import Relu
 
 
+class Parts(NamedTuple):
+    """A step's caption, and the pieces of it that the table of all
+    steps shows in columns of their own (nnlib.book.step_text).
+
+    caption: the whole sentence.  rule: the computation with its
+    numbers ("100 × 2", "upstream 1 times the other input 1.1").
+    result: what it gives ("apple_price = 200", "dapple = 2.2").  note:
+    what the caption adds after the result, or "".
+    """
+    caption: str
+    rule: str
+    result: str
+    note: str
+
+
 class Words(NamedTuple):
     """The captions of one node type.
 
@@ -135,46 +150,71 @@ def broadcast(edge):
 def forward_caption(node, graph):
     """"× node, forward: 100 × 2 → apple_price = 200", and the node's
     note if it has one."""
+    return forward_parts(node, graph).caption
+
+
+def forward_parts(node, graph):
+    """The Parts of a node's forward step (see forward_caption)."""
     say = Say(graph)
     rule = words_for(node.layer).forward(node, say)
-    text = (f"{op_name(node)} node, forward: {rule} → "
-            f"{say.result(node.label, node.output.value)}")
-    return text + (f" ({node.note})" if node.note else "")
+    result = say.result(node.label, node.output.value)
+    note = f"({node.note})" if node.note else ""
+    text = f"{op_name(node)} node, forward: {rule} → {result}"
+    return Parts(text + (f" {note}" if note else ""), rule, result, note)
 
 
 def start_caption(output, dout, graph):
     """The first backward step: dout arrives at the output."""
+    return start_parts(output, dout, graph).caption
+
+
+def start_parts(output, dout, graph):
+    """The Parts of the first backward step (see start_caption)."""
     say = Say(graph)
+    result = f"{d(output.name)} = {say.value(dout)}"
     if output.grad_label:
-        return (f"Backward starts at {output.name}: upstream "
-                f"{output.grad_label} = {say.value(dout)} arrives.")
-    if np.ndim(dout) == 0 and float(dout) == 1.0:
-        return (f"Backward starts at {output.name} with dout = 1 "
-                f"({d(output.name)}/{d(output.name)} = 1).")
-    return (f"Backward starts at {output.name}: upstream "
-            f"{say.value(dout)} arrives.")
+        rule = f"upstream {output.grad_label} = {say.value(dout)} arrives"
+        text = f"Backward starts at {output.name}: {rule}."
+    elif np.ndim(dout) == 0 and float(dout) == 1.0:
+        rule = f"dout = 1 ({d(output.name)}/{d(output.name)} = 1)"
+        text = f"Backward starts at {output.name} with {rule}."
+    else:
+        rule = f"upstream {say.value(dout)} arrives"
+        text = f"Backward starts at {output.name}: {rule}."
+    return Parts(text, rule, result, "")
 
 
 def backward_caption(edge, graph):
     """"× node, backward: upstream 1 times the other input 1.1 →
     dapple_price = 1.1"; a value used several times adds up its
     gradients at the step that completes them, and gets its note."""
+    return backward_parts(edge, graph).caption
+
+
+def backward_parts(edge, graph):
+    """The Parts of one edge's backward step (see backward_caption).
+    Made when the step is traced: whether a value's gradients are all
+    in, and so added up, depends on the steps before it."""
     say = Say(graph)
     src = edge.src
     rule = words_for(edge.dst.layer).backward(edge, say)
     result = say.result(d(src.name), edge.grad)
     if src.grad_label and np.ndim(edge.grad) == 0:
         result = f"{d(src.name)} = {src.grad_label} = {say.value(edge.grad)}"
-    text = f"{op_name(edge.dst)} node, backward: {rule} → {result}"
+    notes = []
     done = all(e.grad is not None for e in src.uses)
     if len(src.uses) > 1 and done:
         parts = " + ".join([say.value(src.uses[0].grad)]
                            + [say.term(e.grad) for e in src.uses[1:]])
-        text += (f"; {src.name} is used {len(src.uses)} times, so its "
-                 f"gradient adds up: {parts} = {say.value(src.grad)}")
+        notes.append(f"{src.name} is used {len(src.uses)} times, so its "
+                     f"gradient adds up: {parts} = {say.value(src.grad)}")
+    text = f"{op_name(edge.dst)} node, backward: {rule} → {result}"
+    if notes:
+        text += "; " + notes[0]
     if src.name in graph.notes and done:
-        text += f" ({graph.notes[src.name]})"
-    return text
+        notes.append(f"({graph.notes[src.name]})")
+        text += f" {notes[-1]}"
+    return Parts(text, rule, result, " ".join(notes))
 
 
 # ---- one entry per node type ---------------------------------------------

@@ -6,13 +6,18 @@ is confirmed with the reason, each wrong one names the mistake that
 leads to it.  The choice and the shown feedback are tied together with
 ``jslink`` only (a RadioButtons' index drives a Stack of feedback), so
 the check works with no kernel: in the built book with the network cut,
-and in JupyterLab.  Nothing shows before the reader chooses.
+and in JupyterLab.  Nothing shows before the reader chooses; the
+feedback, once shown, is announced to screen readers
+(nnlib.book.accessible).
 """
 import html
 
 import ipywidgets as widgets
 
-RIGHT = "<b style='color:#1b6e2d'>✔ Right.</b> "
+from nnlib.book.accessible import STYLE, show_script
+
+# Both keep 4.5:1 on white and on the grey panel of the dark mode.
+RIGHT = "<b style='color:#186328'>✔ Right.</b> "
 WRONG = "<b style='color:#a51d2d'>✘ Not this one.</b> "
 
 
@@ -26,6 +31,13 @@ class Prediction(widgets.VBox):
         # Where widgets do not show, say what it is, not what the answer is.
         data["text/plain"] = f"Self-check: {self.question}"
         return data
+
+    def _ipython_display_(self):
+        """The widget, then (in a live notebook) the script that makes
+        its choices a named group and announces the feedback."""
+        from IPython.display import display
+        display(self._repr_mimebundle_(), raw=True)
+        show_script()
 
 
 def predict(question, answer, wrong, why="", label="your answer"):
@@ -64,9 +76,10 @@ def predict(question, answer, wrong, why="", label="your answer"):
                                   index=None, description=label,
                                   style={"description_width": "initial"})
     stack = widgets.Stack(children=feedback, selected_index=None)
+    stack.add_class("nnlib-feedback")
     # jslink ties them in the browser: the feedback needs no kernel.
     link = widgets.jslink((choice, "index"), (stack, "selected_index"))
-    box = Prediction([widgets.HTML(f"<p><b>Predict:</b> "
+    box = Prediction([widgets.HTML(f"{STYLE}<p><b>Predict:</b> "
                                    f"{html.escape(question)}</p>"),
                       choice, stack])
     box.add_class("nnlib-predict")

@@ -17,6 +17,12 @@ input boxes re-traces and redraws the graph; that needs a live kernel
 
 ``frame_stepper(frames)`` is the same widget for any list of HTML
 frames, such as the paths of an optimizer drawn after each step.
+
+Shown in a notebook, a stepper is followed by its steps as text, which
+reads with no JavaScript: a graph's "All steps as a table"
+(nnlib.book.step_text), a frame stepper's frames as text.  Its controls
+get names and its steps are announced by nnlib.book.accessible's
+script.
 """
 
 import inspect
@@ -28,18 +34,22 @@ import ipywidgets as widgets
 import numpy as np
 from ipywidgets.widgets.widget_string import HTMLStyle
 
+from nnlib.book.accessible import STYLE, show_script
 from nnlib.book.layout import Layout
 from nnlib.book.step_code import CODE_STYLE, code_html, step_code
-from nnlib.book.svg import graph_svg, shared_svgs
+from nnlib.book.step_text import FramesTable, StepsTable
+from nnlib.book.svg import FORWARD, GRADIENT, graph_svg, shared_svgs
 
 PANEL_TITLE = "Change the inputs (live notebook only)"
-# Lets a step's box be narrower than its picture, which then scrolls.
-FIT = "<style>.nnlib-stepper .widget-html-content{min-width:0}</style>"
+# Lets a step's box be narrower than its picture, which then scrolls;
+# with the focus ring and screen-reader text of nnlib.book.accessible.
+FIT = ("<style>.nnlib-stepper .widget-html-content{min-width:0}</style>"
+       + STYLE)
 LEGEND = ("<p class='nnlib-legend' style='margin:0;font-size:90%;"
           "line-height:1.4'>"
-          "<span style='color:#1a5fb4'>Blue, upright, above an edge: "
+          f"<span style='color:{FORWARD}'>Blue, upright, above an edge: "
           "the forward value.</span> "
-          "<i style='color:#c01c28'>Red, italic, below with an arrow "
+          f"<i style='color:{GRADIENT}'>Red, italic, below with an arrow "
           "pointing back: the gradient.</i> "
           "<b>Yellow node, bold number:</b> what this step does.</p>")
 
@@ -49,7 +59,8 @@ class FrameStepper(widgets.VBox):
 
     play, slider, stack: the Play, IntSlider and Stack; links: the two
     jslinks (play-slider, slider-stack).  legend: the HTML under the
-    frames (it also holds what all frames share).
+    frames (it also holds what all frames share).  text_display: once
+    shown in a notebook, the handle of its steps as text (as_text()).
     """
 
     def _repr_mimebundle_(self, **kwargs):
@@ -57,6 +68,20 @@ class FrameStepper(widgets.VBox):
         data["text/plain"] = (f"Stepper through "
                               f"{len(self.stack.children)} frames")
         return data
+
+    def _ipython_display_(self):
+        """The widget, then its steps as text (which reads with no
+        JavaScript), then, in a live notebook, the script that names
+        its controls (nnlib.book.accessible)."""
+        from IPython.display import display
+        display(self._repr_mimebundle_(), raw=True)
+        # Kept, so that a redraw (Stepper.show) can replace the text.
+        self.text_display = display(self.as_text(), display_id=True)
+        show_script()
+
+    def as_text(self):
+        """The frames as text: a FramesTable."""
+        return FramesTable([child.value for child in self.stack.children])
 
 
 def _assemble(box_class, children, legend, interval):
@@ -68,6 +93,7 @@ def _assemble(box_class, children, legend, interval):
     slider = widgets.IntSlider(value=0, min=0, max=last, step=1,
                                description="step", readout=False)
     stack = widgets.Stack(children=children, selected_index=0)
+    stack.add_class("nnlib-steps")
     # jslink ties the values in the browser: stepping needs no kernel.
     links = (widgets.jslink((play, "value"), (slider, "value")),
              widgets.jslink((slider, "value"), (stack, "selected_index")))
@@ -113,6 +139,10 @@ class Stepper(FrameStepper):
                                           layout=self.graph_layout)
         return data
 
+    def as_text(self):
+        """Every step of the graph on show: a StepsTable."""
+        return StepsTable(self.graph)
+
     def show(self, graph):
         """Step through another graph (the panel's redraw)."""
         layout = Layout(graph)
@@ -123,6 +153,8 @@ class Stepper(FrameStepper):
         self.stack.children = _step_widgets(graph, pictures, self.shared)
         self.play.max = self.slider.max = len(pictures) - 1
         self.graph, self.graph_layout = graph, layout
+        if getattr(self, "text_display", None) is not None:
+            self.text_display.update(self.as_text())
         for child in old:
             child.close()
 
@@ -135,8 +167,9 @@ def step_html(graph, index, svg):
                f"{step.kind}.</b> {escape(step.caption)}")
     # A wide picture scrolls sideways on its own; the caption wraps.
     return (f"<div class='nnlib-step' style='width:100%'>"
-            f"<div style='overflow-x:auto'>{svg}</div>"
-            f"<p style='margin:.2em 0;line-height:1.4'>{caption}</p>"
+            f"<div class='nnlib-scroll' style='overflow-x:auto'>{svg}</div>"
+            f"<p class='nnlib-caption' style='margin:.2em 0;"
+            f"line-height:1.4'>{caption}</p>"
             f"{code_html(step_code(graph, index))}</div>")
 
 
@@ -242,6 +275,8 @@ def _controls(box, builder, inputs):
         children=[widgets.VBox(list(boxes.values()) + [status])],
         selected_index=None)
     panel.set_title(0, PANEL_TITLE)
+    # The built book hides it: with no kernel it could change nothing.
+    panel.add_class("nnlib-live-only")
     return panel
 
 

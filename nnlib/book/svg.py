@@ -4,7 +4,9 @@
 always give the same text (no random ids, no dates).  Forward values
 are written above each edge in blue, upright; gradients below it in
 red, italic, next to a thick arrow pointing back.  The node working at
-the chosen step is filled yellow and its new numbers are bold.
+the chosen step is filled yellow and its new numbers are bold.  Each
+picture's title names its step, and its description lists the numbers
+it shows (nnlib.book.step_text), for readers who do not see it.
 
 Where everything goes comes from a nnlib.book.layout.Layout, and what a
 step shows from nnlib.book.steps.step_state.  Both functions take the
@@ -18,11 +20,15 @@ from xml.sax.saxutils import escape
 
 from nnlib.book.layout import (FONT, LINE, Layout, extra_lines, grad_text,
                                node_name, text_width, value_text)
+from nnlib.book.step_text import picture_description, picture_title
 from nnlib.book.steps import step_state
 
 # How each kind of mark looks, as SVG presentation attributes: they work
 # inside <use> copies and in <img>, where page stylesheets do not reach.
-FORWARD, GRADIENT = "#1a5fb4", "#c01c28"
+# Both colours keep a contrast of at least 4.5:1 on white, on the pale
+# yellow behind a new number, and on the light grey panel that the
+# book's dark mode puts behind widgets (#ced6dd), where the legend is.
+FORWARD, GRADIENT = "#1c559e", "#a51d2d"
 HALO = "paint-order='stroke' stroke='#fff' stroke-width='3'"
 LOOK = {
     "e": "fill='none' stroke='#555' stroke-width='1.3'",      # edges
@@ -56,8 +62,11 @@ def graph_svg(graph, step=None, layout=None):
     """
     layout = layout or Layout(graph)
     fixed = _fixed_parts(graph, layout)
-    changing = _step_parts(layout, step_state(graph, step))
-    return _svg(graph, layout, fixed + changing)
+    state = step_state(graph, step)
+    changing = _step_parts(layout, state)
+    return _svg(graph, layout, fixed + changing,
+                title=picture_title(graph, step),
+                desc=picture_description(graph, state))
 
 
 def shared_svgs(graph, layout=None):
@@ -89,7 +98,9 @@ def shared_svgs(graph, layout=None):
         content = shared + _step_parts(layout, state,
                                        values=step.kind == "forward")
         # Wide graphs scroll sideways rather than shrink below 3/4 size.
-        pictures.append(_svg(graph, layout, content, least=0.75))
+        pictures.append(_svg(graph, layout, content, least=0.75,
+                             title=picture_title(graph, i),
+                             desc=picture_description(graph, state)))
     return base, pictures
 
 
@@ -201,15 +212,19 @@ def _arrowhead(path, tip, direction, size=8, half=4):
     path.parts.append("z")
 
 
-def _svg(graph, layout, content, least=None):
+def _svg(graph, layout, content, least=None, title="", desc=""):
     """The <svg> element: as wide as its container up to its natural
-    width, and (if ``least``) never narrower than that share of it."""
+    width, and (if ``least``) never narrower than that share of it.
+    title names the picture (the graph's title if empty); desc says
+    what it shows."""
     w, h = layout.width, layout.height
     narrowest = f";min-width:{round(w * least)}px" if least else ""
+    title = title or graph.title or "Computational graph"
+    desc = f"<desc>{escape(desc)}</desc>" if desc else ""
     return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {h}' "
             f"width='100%' style='max-width:{w}px{narrowest}' role='img' "
             f"{FONT_ATTRS}>"
-            f"<title>{escape(graph.title or 'Computational graph')}</title>"
+            f"<title>{escape(title)}</title>{desc}"
             f"{content}</svg>")
 
 

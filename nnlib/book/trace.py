@@ -99,13 +99,16 @@ class Step:
     kind: "forward" (``node`` computes its output) or "backward"
     (``edge`` receives its gradient from ``node``'s backward; node is
     None for the first backward step, where dout arrives at the output).
+    parts: the caption in pieces (nnlib.book.captions.Parts), for the
+    table of all steps; None if the step was made by hand.
     """
 
-    def __init__(self, kind, caption, node=None, edge=None):
+    def __init__(self, kind, caption, node=None, edge=None, parts=None):
         self.kind = kind
         self.caption = caption
         self.node = node
         self.edge = edge
+        self.parts = parts
 
     def __repr__(self):
         return f"Step({self.kind!r}, {self.caption!r})"
@@ -221,9 +224,9 @@ class Tracer:
             src.uses.append(edge)
             graph.edges.append(edge)
         graph.nodes.append(node)
-        graph.steps.append(Step("forward",
-                                captions.forward_caption(node, graph),
-                                node=node))
+        parts = captions.forward_parts(node, graph)
+        graph.steps.append(Step("forward", parts.caption, node=node,
+                                parts=parts))
         return node.output
 
     def note(self, name, text):
@@ -251,9 +254,9 @@ class Tracer:
         output.uses.append(out_edge)
         graph.edges.append(out_edge)
         out_edge.grad = output.grad = dout
-        graph.steps.append(Step(
-            "backward", captions.start_caption(output, dout, graph),
-            edge=out_edge))
+        parts = captions.start_parts(output, dout, graph)
+        graph.steps.append(Step("backward", parts.caption, edge=out_edge,
+                                parts=parts))
         for node in backward_order(graph.nodes):
             if node.output.grad is not None:  # else it never reaches
                 self._run_backward(node)      # the output
@@ -280,9 +283,9 @@ class Tracer:
             edge.grad = grad
             src.grad = grad if src.grad is None else src.grad + grad
             if not src.constant:
-                graph.steps.append(Step(
-                    "backward", captions.backward_caption(edge, graph),
-                    node=node, edge=edge))
+                parts = captions.backward_parts(edge, graph)
+                graph.steps.append(Step("backward", parts.caption,
+                                        node=node, edge=edge, parts=parts))
 
     def _check_inputs(self, inputs):
         for var in inputs:
