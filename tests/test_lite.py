@@ -392,7 +392,7 @@ def test_sample_loads_without_a_service_worker(chapter5):
         "print(t.dtype == np.intp, np.bincount(t).tolist())\n")
     assert "drive: False" in text, text   # no service worker indeed
     assert "(4000, 784) (1000, 784)" in text, text
-    # Labels count with np.bincount in the 32-bit browser too (chapter 11).
+    # Labels count with np.bincount in the 32-bit browser too (chapter 12).
     assert "True [400, 400, 400" in text, text
 
 
