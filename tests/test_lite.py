@@ -32,7 +32,7 @@ from test_browser import STEPPER, is_harmless, try_play, try_slider
 
 NPM_PYODIDE = REPO / "node_modules" / "pyodide"
 PINS = REPO / "tools" / "lite" / "browser-wheels.txt"
-OWN_PACKAGES = {"nnlib", "nnlib-mnist-sample", "myst-nb", "ipywidgets",
+OWN_PACKAGES = {"nnlib", "nnlib-mnist-sample", "ipywidgets",
                 "comm"}
 CORE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.js",
               "pyodide.asm.wasm", "python_stdlib.zip")
@@ -306,11 +306,17 @@ def test_kernel_requests_are_refused_and_recorded(chapter1):
     assert url in chapter1.blocked
 
 
+def is_stepper(output):
+    """True for the output of a stepper (not of a self-check)."""
+    return "application/vnd.jupyter.widget-view+json" in output.get(
+        "data", {}) and "".join(output["data"].get("text/plain", "")) \
+        .startswith("Stepper through")
+
+
 def widget_cells(run):
-    """Indices of the code cells that show a widget (the steppers)."""
+    """Indices of the code cells that show a stepper."""
     return [c["index"] for c in code_cells(run)
-            if any("application/vnd.jupyter.widget-view+json"
-                   in o.get("data", {}) for o in c["outputs"])]
+            if any(is_stepper(o) for o in c["outputs"])]
 
 
 def test_chapter_1_steppers_render_and_step(chapter1):
@@ -320,8 +326,7 @@ def test_chapter_1_steppers_render_and_step(chapter1):
     stored = json.loads(
         (REPO / "book" / "01_computational_graphs.ipynb").read_text())
     expected = [i for i, c in enumerate(stored["cells"])
-                if any("application/vnd.jupyter.widget-view+json"
-                       in o.get("data", {}) for o in c.get("outputs", []))]
+                if any(is_stepper(o) for o in c.get("outputs", []))]
     assert expected and widget_cells(chapter1) == expected
     page = chapter1.page
     for index in expected:
@@ -352,18 +357,23 @@ def test_chapter_1_exercise_check_answers(chapter1):
     before = cell_text(cells[check])   # as shipped: no answer yet
     assert "not attempted yet" in before and "values" not in before, before
 
-    chapter1.run_cell(answer, 'answer_1_2 = {"dorange": 3.3, '
-                              '"dorange_num": 150}')
-    wrong = cell_text({"outputs": chapter1.run_cell(
+    # Exercise 1.2: problem 2 with 5 oranges at 130 (nnlib's fruit graph
+    # gives the right numbers); first the old graph's dorange, by mistake.
+    from nnlib.book.examples import fruit_graph
+    graph = fruit_graph(orange=130, orange_num=5)
+    right = {name: graph.grad(name[1:])
+             for name in ("dorange", "dorange_num", "dapple")}
+    wrong = dict(right, dorange=fruit_graph().grad("orange"))
+    chapter1.run_cell(answer, f"answer_1_2 = {wrong!r}")
+    told = cell_text({"outputs": chapter1.run_cell(
         check, cells[check]["source"])})
-    assert "✘ 1 of 2 values wrong" in wrong, wrong
-    assert "dorange_num: expected 165, got 150" in wrong, wrong
+    assert "✘ 1 of 3 values wrong" in told, told
+    assert "from the stepper" in told, told     # the mistake is named
 
-    chapter1.run_cell(answer, 'answer_1_2 = {"dorange": 3.3, '
-                              '"dorange_num": 165}')
-    right = cell_text({"outputs": chapter1.run_cell(
+    chapter1.run_cell(answer, f"answer_1_2 = {right!r}")
+    told = cell_text({"outputs": chapter1.run_cell(
         check, cells[check]["source"])})
-    assert "✔ All 2 values are right" in right, right
+    assert "✔ All 3 values are right" in told, told
 
 
 def test_chapter_5_exercise_checks_answer(chapter5):
@@ -373,10 +383,11 @@ def test_chapter_5_exercise_checks_answer(chapter5):
               and "solution=" in c["source"]]
     assert checks
     for cell in checks:
-        assert "This exercise: not" in cell_text(cell), cell_text(cell)
-    affine = next(c for c in checks if "MyAffine(W, b)" in c["source"])
-    outputs = chapter5.run_cell(affine["index"], affine["source"].replace(
-        "MyAffine(W, b)", "AffineSolution(W, b)", 1))
+        assert cell_text(cell).startswith("Exercise 5."), cell_text(cell)
+        assert " not " in cell_text(cell), cell_text(cell)
+    linear = next(c for c in checks if "MyLinear(" in c["source"])
+    outputs = chapter5.run_cell(linear["index"], linear["source"].replace(
+        "lambda: MyLinear(", "lambda: LinearSolution(", 1))
     text = cell_text({"outputs": outputs})
     assert "✔" in text and "not finished" not in text, text
 

@@ -43,7 +43,9 @@ def picture_title(graph, index=None):
 def picture_description(graph, state):
     """What one picture shows, in a sentence or three: the node at work,
     then every value and every gradient it writes (state: a
-    nnlib.book.steps.StepState)."""
+    nnlib.book.steps.StepState).  During the backward pass the forward
+    values are those of the last forward step, which said them all: a
+    backward step refers to it rather than repeat them."""
     parts = []
     node, edge = state.active_node, state.active_edge
     if node is not None:
@@ -51,10 +53,14 @@ def picture_description(graph, state):
     elif edge is not None and edge.dst is None:
         parts.append(f"At work: the output {edge.src.name}, where "
                      f"backward starts.")
-    values = [_value_words(var) for var in graph.vars.values()
-              if var in state.computed]
-    if values:
-        parts.append("Values: " + ", ".join(values) + ".")
+    n_forward = len(graph.nodes)
+    if state.active_edge is not None and n_forward:
+        parts.append(f"Values: all of them, as at step {n_forward}.")
+    else:
+        values = [_value_words(var) for var in graph.vars.values()
+                  if var in state.computed]
+        if values:
+            parts.append("Values: " + ", ".join(values) + ".")
     # In the order backward computed them; the finished graph has all.
     grads = [_grad_words(step.edge) for step in graph.steps
              if step.kind == "backward" and step.edge in state.grads]

@@ -49,6 +49,26 @@ LOOK = {
     "hl": "fill='#fff1a8'",                                    # marks
 }
 FONT_ATTRS = f"font-family='sans-serif' font-size='{FONT}'"
+# The stepper's pictures are many on one page: there each mark carries
+# only its class, and one stylesheet (beside the shared parts) gives
+# the same looks.  A picture on its own (graph_svg) keeps the attributes.
+CLASS_ONLY = dict.fromkeys(LOOK, "")
+
+
+def _css(attrs):
+    """"fill='#555' font-size='11'" as CSS: "fill:#555;font-size:11px"."""
+    rules = []
+    for pair in attrs.split():
+        name, value = pair.split("=")
+        value = value.strip("'")
+        rules.append(f"{name}:{value}px" if name == "font-size"
+                     else f"{name}:{value}")
+    return ";".join(rules)
+
+
+MARKS_STYLE = "<style>" + "".join(
+    f".nnlib-step svg .{kind}{{{_css(attrs)}}}"
+    for kind, attrs in LOOK.items()) + "</style>"
 
 
 def graph_svg(graph, step=None, layout=None):
@@ -63,7 +83,7 @@ def graph_svg(graph, step=None, layout=None):
     layout = layout or Layout(graph)
     fixed = _fixed_parts(graph, layout)
     state = step_state(graph, step)
-    changing = _step_parts(layout, state)
+    changing = _step_parts(layout, state, LOOK)
     return _svg(graph, layout, fixed + changing,
                 title=picture_title(graph, step),
                 desc=picture_description(graph, state))
@@ -83,9 +103,10 @@ def shared_svgs(graph, layout=None):
     layout = layout or Layout(graph)
     fixed = _fixed_parts(graph, layout)
     # The forward values, all known once backward starts, also shared.
-    values = _values(layout, step_state(graph, None))
+    values = _values(layout, step_state(graph, None), LOOK)
     ref = "nnl-" + hashlib.sha1((fixed + values).encode()).hexdigest()[:10]
-    base = (f"<svg xmlns='http://www.w3.org/2000/svg' width='0' "
+    base = (MARKS_STYLE +
+            f"<svg xmlns='http://www.w3.org/2000/svg' width='0' "
             f"height='0' style='position:absolute' aria-hidden='true'>"
             f"<defs><g id='{ref}' {FONT_ATTRS}>{fixed}</g>"
             f"<g id='{ref}-v' {FONT_ATTRS}>{values}</g></defs></svg>")
@@ -95,7 +116,7 @@ def shared_svgs(graph, layout=None):
         if step.kind == "backward":
             shared += f"<use href='#{ref}-v'/>"
         state = step_state(graph, i)
-        content = shared + _step_parts(layout, state,
+        content = shared + _step_parts(layout, state, CLASS_ONLY,
                                        values=step.kind == "forward")
         # Wide graphs scroll sideways rather than shrink below 3/4 size.
         pictures.append(_svg(graph, layout, content, least=0.75,
@@ -254,20 +275,22 @@ def _fixed_parts(graph, layout):
     ])
 
 
-def _values(layout, state):
-    """The forward values known in ``state``, not highlighted."""
+def _values(layout, state, look):
+    """The forward values known in ``state``, not highlighted (marks
+    drawn with ``look``: LOOK or CLASS_ONLY)."""
     texts = []
     for edge, chain in layout.chains.items():
         run = chain[1]
         if edge.src in state.computed and edge.src not in state.active_vars:
             texts.append(_text((run.x0 + run.x1) / 2, run.y - 6,
                                value_text(edge.src), up=True))
-    return _group("v", texts)
+    return _group("v", texts, look)
 
 
-def _step_parts(layout, state, values=True):
+def _step_parts(layout, state, look, values=True):
     """What one step adds: the numbers known so far and highlights
-    (without the plain forward values if ``values`` is False)."""
+    (without the plain forward values if ``values`` is False), marks
+    drawn with ``look`` (LOOK or CLASS_ONLY)."""
     busy_edges, busy_heads = _Path(), _Path()
     back, busy_back, back_heads = _Path(), _Path(), _Path()
     busy_values, grads, busy_grads, marks = [], [], [], []
@@ -279,7 +302,7 @@ def _step_parts(layout, state, values=True):
         mid = (run.x0 + run.x1) / 2
         if edge.src in state.computed and busy:
             text = value_text(edge.src)
-            marks.append(_mark(mid, run.y - 6, text, up=True))
+            marks.append(_mark(mid, run.y - 6, text, look, up=True))
             busy_values.append(_text(mid, run.y - 6, text, up=True))
         if edge in state.grads:
             text = grad_text(edge)
@@ -290,29 +313,31 @@ def _step_parts(layout, state, values=True):
             line.across(run.x0 + 9)
             _arrowhead(back_heads, (run.x0 + 3, y), (-1.0, 0.0), 7, 4)
             if now:
-                marks.append(_mark(mid, y + 15, text))
+                marks.append(_mark(mid, y + 15, text, look))
             (busy_grads if now else grads).append(_text(mid, y + 15, text))
     active = []
     node = state.active_node
     if node is not None:
         item = layout.node_item[node]
         cx = (item.x0 + item.x1) / 2
-        active = [_group("na", [_circle(cx, item.y, layout.radius[node])]),
-                  _group("s", [_symbol(cx, item.y, node.op)])]
+        active = [_group("na", [_circle(cx, item.y, layout.radius[node])],
+                         look),
+                  _group("s", [_symbol(cx, item.y, node.op)], look)]
     out = layout.out_item
     if state.active_edge is not None and state.active_edge.dst is None:
         marks.append(_mark(out.x0 + 5 + text_width(out.ref.name) / 2,
-                           out.y + 4, out.ref.name))
+                           out.y + 4, out.ref.name, look))
         active.append(_group("lo", [_text(out.x0 + 5, out.y + 4,
-                                          out.ref.name)]))
+                                          out.ref.name)], look))
     return "".join([
         "".join(marks),
-        _path("eb", busy_edges), _path("ah", busy_heads),
-        _path("ga", back), _path("gb", busy_back), _path("gh", back_heads),
+        _path("eb", busy_edges, look), _path("ah", busy_heads, look),
+        _path("ga", back, look), _path("gb", busy_back, look),
+        _path("gh", back_heads, look),
         "".join(active),
-        _values(layout, state) if values else "",
-        _group("v", busy_values, bold=True),
-        _group("g", grads), _group("g", busy_grads, bold=True),
+        _values(layout, state, look) if values else "",
+        _group("v", busy_values, look, bold=True),
+        _group("g", grads, look), _group("g", busy_grads, look, bold=True),
     ])
 
 
@@ -335,26 +360,35 @@ def _symbol(cx, cy, op):
     return _text(cx, cy + 5 - extra_lines(op) / 2, op)
 
 
-def _mark(x, y, text, size=FONT, up=False):
+def _mark(x, y, text, look, size=FONT, up=False):
     """A pale box behind a number that just changed (placed as _text
     places it)."""
     w = text_width(text, size) + 4
     top = y - extra_lines(text) if up else y
-    return (f"<rect {LOOK['hl']} x='{_n(x - w / 2)}' y='{_n(top - size)}' "
+    return (f"<rect class='hl'{_attrs(look, 'hl')} x='{_n(x - w / 2)}' "
+            f"y='{_n(top - size)}' "
             f"width='{_n(w)}' height='{_n(size + 5 + extra_lines(text))}' "
             f"rx='3'/>")
 
 
-def _path(kind, path):
+def _attrs(look, kind):
+    """' fill=...' for a mark of ``kind``, or '' where a stylesheet
+    gives its look (CLASS_ONLY)."""
+    return f" {look[kind]}" if look[kind] else ""
+
+
+def _path(kind, path, look=LOOK):
     if not path.parts:
         return ""
-    return f"<path class='{kind}' {LOOK[kind]} d='{path.text()}'/>"
+    return (f"<path class='{kind}'{_attrs(look, kind)} "
+            f"d='{path.text()}'/>")
 
 
-def _group(kind, parts, bold=False):
+def _group(kind, parts, look=LOOK, bold=False):
     """A <g> of one kind of mark; class v holds forward values and
     class g gradients, so a reader (or a test) can pick them out."""
     if not parts:
         return ""
     weight = " font-weight='bold'" if bold else ""
-    return f"<g class='{kind}' {LOOK[kind]}{weight}>{''.join(parts)}</g>"
+    return (f"<g class='{kind}'{_attrs(look, kind)}{weight}>"
+            f"{''.join(parts)}</g>")
