@@ -340,6 +340,34 @@ def test_chapter_1_steppers_render_and_step(chapter1):
             assert problem is None, f"cell {index}: {problem}"
 
 
+def is_self_check(output):
+    """True for the output of a self-check (nnlib.book.quiz.predict)."""
+    return "".join(output.get("data", {}).get("text/plain", "")) \
+        .startswith("Self-check:")
+
+
+def test_chapter_1_self_checks_answer(chapter1):
+    # Each choice of each self-check shows its feedback, exactly one of
+    # them "Right", through the widgets' links in the browser.
+    cells = [c["index"] for c in code_cells(chapter1)
+             if any(is_self_check(o) for o in c["outputs"])]
+    assert cells, "chapter 1 ran no self-check"
+    for index in cells:
+        check = chapter1.show_cell(index).locator(".nnlib-predict")
+        assert check.count() == 1, f"cell {index} shows no self-check"
+        feedback = check.locator(".nnlib-feedback")
+        verdicts = []
+        for radio in check.locator("input[type=radio]").all():
+            radio.click()
+            chapter1.page.wait_for_function(
+                "el => el.innerText.trim() !== ''",
+                arg=feedback.element_handle(), timeout=5000)
+            verdicts.append(feedback.inner_text())
+        assert len(verdicts) > 1
+        assert sum("Right" in v for v in verdicts) == 1, (index, verdicts)
+        assert all("Right" in v or "Not this one" in v for v in verdicts)
+
+
 def test_chapter_1_myst_is_rendered(chapter1):
     text = chapter1.page.locator(".jp-Notebook").inner_text()
     for raw in (":class: dropdown", "```{", "{ref}`", "{glue:"):

@@ -77,8 +77,11 @@ def predict(question, answer, wrong, why="", label="your answer"):
                                   style={"description_width": "initial"})
     stack = widgets.Stack(children=feedback, selected_index=None)
     stack.add_class("nnlib-feedback")
-    # jslink ties them in the browser: the feedback needs no kernel.
-    link = widgets.jslink((choice, "index"), (stack, "selected_index"))
+    # jslink ties them in the browser: the feedback needs no kernel.  The
+    # Stack is the link's source so that the first sync copies its None
+    # onto the choice: the other way round, JupyterLite's widget manager
+    # fails to draw the Stack ("Could not create a view").
+    link = widgets.jslink((stack, "selected_index"), (choice, "index"))
     box = Prediction([widgets.HTML(f"{STYLE}<p><b>Predict:</b> "
                                    f"{html.escape(question)}</p>"),
                       choice, stack])
