@@ -370,7 +370,7 @@ def test_chapter_1_self_checks_answer(chapter1):
 
 def test_chapter_1_myst_is_rendered(chapter1):
     text = chapter1.page.locator(".jp-Notebook").inner_text()
-    for raw in (":class: dropdown", "```{", "{ref}`", "{glue:"):
+    for raw in (":class: dropdown", "```{", "{ref}`", "{glue:", "{eval}`"):
         assert raw not in text, f"raw MyST shown to the reader: {raw}"
     assert chapter1.page.locator(
         ".jp-MarkdownCell .myst-admonition").count() > 0

@@ -340,8 +340,9 @@ def _write_gradients_out(graph):
 
 
 def levels(nodes):
-    """Each node's distance from the inputs: 1 + the largest among the
-    nodes feeding it (nodes fed only by inputs have level 1)."""
+    """Each node's level: the number of nodes on the longest path from
+    the inputs to it, 1 + the largest level among the nodes feeding it
+    (nodes fed only by inputs have level 1)."""
     level = {}
     for node in nodes:              # call order: feeders come first
         level[node] = 1 + max((level[v.node] for v in node.inputs
@@ -350,9 +351,9 @@ def levels(nodes):
 
 
 def backward_order(nodes):
-    """The order in which backward visits the nodes: furthest from the
-    inputs first, so every node's output gradient is complete when its
-    own backward runs; within a level, in call order.  The reader sees
+    """The order in which backward visits the nodes: highest level
+    first, so every node's output gradient is complete when its own
+    backward runs; within a level, in call order.  The reader sees
     the graph emptied column by column from the right, top to bottom."""
     level = levels(nodes)
     return sorted(nodes, key=lambda node: (-level[node], node.index))
