@@ -635,37 +635,10 @@ def assert_step_shows_its_code(stepper, graph, index, text):
     assert " ".join(values_text(code).split()) in text
 
 
-@pytest.mark.parametrize("index, builder_name", [
-    (0, "apple_graph"),   # chapter 1's first stepper: problem 1
-    (1, "fruit_graph"),   # its second: problem 2
-])
-def test_chapter_one_stepper_shows_each_steps_values(
-        browser, site, index, builder_name):
-    # Click through a stepper of the static page, step by step, and read
-    # each step's caption: it must be the one nnlib traced, values and all.
-    import nnlib.book.examples
-    graph = getattr(nnlib.book.examples, builder_name)()
-    page, visit = open_page(browser, site,
-                            Path("book/01_computational_graphs.html"))
-    try:
-        wait_until_settled(page)
-        stepper = page.locator(STEPPER).nth(index)
-        stepper.scroll_into_view_if_needed()
-        assert_steps_show_captions(page, stepper, graph)
-    finally:
-        page.close()
-    assert not [e for e in visit.errors if not is_harmless(e)]
-
-
-@pytest.mark.parametrize("page_path, index, builder_name", [
-    ("book/05_affine_softmax.html", 0, "affine_graph"),       # shapes
-    ("book/13_batch_norm.html", 0, "batchnorm_graph"),        # vectors
-])
-def test_steppers_with_arrays_light_each_steps_lines(
-        browser, site, page_path, index, builder_name):
-    # Step by step, each step marks the lines nnlib picks, in its node's
-    # own forward or backward, with the values as the captions write
-    # them (shapes, or short vectors written out).
+def step_through_and_compare(browser, site, page_path, index,
+                             builder_name):
+    """Step the page's stepper number `index` and compare every step with
+    the graph nnlib.book.examples.<builder_name>() traces."""
     import nnlib.book.examples
     graph = getattr(nnlib.book.examples, builder_name)()
     page, visit = open_page(browser, site, Path(page_path))
@@ -677,6 +650,31 @@ def test_steppers_with_arrays_light_each_steps_lines(
     finally:
         page.close()
     assert not [e for e in visit.errors if not is_harmless(e)]
+
+
+@pytest.mark.parametrize("index, builder_name", [
+    (0, "apple_graph"),   # chapter 1's first stepper: problem 1
+    (1, "fruit_graph"),   # its second: problem 2
+])
+def test_chapter_one_stepper_shows_each_steps_values(
+        browser, site, index, builder_name):
+    # Click through a stepper of the static page, step by step, and read
+    # each step's caption: it must be the one nnlib traced, values and all.
+    step_through_and_compare(browser, site,
+                             "book/01_computational_graphs.html", index,
+                             builder_name)
+
+
+@pytest.mark.parametrize("page_path, index, builder_name", [
+    ("book/05_affine_softmax.html", 0, "affine_graph"),       # shapes
+    ("book/13_batch_norm.html", 0, "batchnorm_graph"),        # vectors
+])
+def test_steppers_with_arrays_light_each_steps_lines(
+        browser, site, page_path, index, builder_name):
+    # Step by step, each step marks the lines nnlib picks, in its node's
+    # own forward or backward, with the values as the captions write
+    # them (shapes, or short vectors written out).
+    step_through_and_compare(browser, site, page_path, index, builder_name)
 
 
 def test_self_checks_answer_without_kernel(visits, built_html):
