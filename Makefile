@@ -51,6 +51,12 @@ LITE_INPUTS := $(wildcard tools/lite/*.py tools/lite/*.json \
 	tools/lite/*.txt book/*.ipynb) \
 	$(shell find nnlib -name '*.py') pyproject.toml _toc.yml
 
+# jupyter-book's execution cache knows a notebook's code, not nnlib's:
+# after a change to nnlib every notebook must run again, and every page
+# be written again (Sphinx keeps its own record in _build/.doctrees).
+NNLIB_FILES := $(shell find nnlib -name '*.py' -o -name '*.js')
+CACHE_STAMP := _build/.nnlib-cached
+
 .PHONY: install lite book test test-numerics refresh serve lab screenshot clean
 
 # --- installation (stamp files make repeated runs quick) -----------------
@@ -110,9 +116,14 @@ lite: $(LITE_STAMP)
 # --- the book -------------------------------------------------------------
 
 # Always handed to jupyter-book: it rebuilds only what changed and
-# re-executes only notebooks whose code changed (execute_notebooks: cache).
+# re-executes only notebooks whose code changed (execute_notebooks: cache),
+# or every notebook when nnlib changed (CACHE_STAMP).
 # The pages link to the JupyterLite site, so it is built too.
-book: install $(LITE_STAMP)
+$(CACHE_STAMP): $(NNLIB_FILES)
+	rm -rf _build/.jupyter_cache _build/.doctrees
+	mkdir -p _build && touch $@
+
+book: install $(LITE_STAMP) $(CACHE_STAMP)
 	$(BIN)/jupyter-book build -W --keep-going .
 
 # --- tests ----------------------------------------------------------------

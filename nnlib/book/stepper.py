@@ -43,8 +43,9 @@ from nnlib.book.svg import FORWARD, GRADIENT, graph_svg, shared_svgs
 PANEL_TITLE = "Change the inputs (live notebook only)"
 # Lets a step's box be narrower than its picture, which then scrolls;
 # with the focus ring and screen-reader text of nnlib.book.accessible.
-FIT = ("<style>.nnlib-stepper .widget-html-content{min-width:0}</style>"
-       + STYLE)
+FIT = ("<style>.nnlib-stepper .widget-html-content{min-width:0}"
+       ".nnlib-step{width:100%}.nnlib-scroll{overflow-x:auto}"
+       ".nnlib-caption{margin:.2em 0;line-height:1.4}</style>" + STYLE)
 LEGEND = ("<p class='nnlib-legend' style='margin:0;font-size:90%;"
           "line-height:1.4'>"
           f"<span style='color:{FORWARD}'>Blue, upright, above an edge: "
@@ -166,10 +167,10 @@ def step_html(graph, index, svg):
     caption = (f"<b>Step {index + 1} of {len(graph.steps)}, "
                f"{step.kind}.</b> {escape(step.caption)}")
     # A wide picture scrolls sideways on its own; the caption wraps.
-    return (f"<div class='nnlib-step' style='width:100%'>"
-            f"<div class='nnlib-scroll' style='overflow-x:auto'>{svg}</div>"
-            f"<p class='nnlib-caption' style='margin:.2em 0;"
-            f"line-height:1.4'>{caption}</p>"
+    # Their looks are in FIT, once per stepper.
+    return (f"<div class='nnlib-step'>"
+            f"<div class='nnlib-scroll'>{svg}</div>"
+            f"<p class='nnlib-caption'>{caption}</p>"
             f"{code_html(step_code(graph, index))}</div>")
 
 

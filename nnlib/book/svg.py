@@ -66,9 +66,10 @@ def _css(attrs):
     return ";".join(rules)
 
 
-MARKS_STYLE = "<style>" + "".join(
-    f".nnlib-step svg .{kind}{{{_css(attrs)}}}"
-    for kind, attrs in LOOK.items()) + "</style>"
+MARKS_STYLE = (
+    "<style>" + f".nnlib-step svg{{{_css(FONT_ATTRS)}}}" + "".join(
+        f".nnlib-step svg .{kind}{{{_css(attrs)}}}"
+        for kind, attrs in LOOK.items()) + "</style>")
 
 
 def graph_svg(graph, step=None, layout=None):
@@ -121,7 +122,8 @@ def shared_svgs(graph, layout=None):
         # Wide graphs scroll sideways rather than shrink below 3/4 size.
         pictures.append(_svg(graph, layout, content, least=0.75,
                              title=picture_title(graph, i),
-                             desc=picture_description(graph, state)))
+                             desc=picture_description(graph, state),
+                             in_page=True))
     return base, pictures
 
 
@@ -233,18 +235,21 @@ def _arrowhead(path, tip, direction, size=8, half=4):
     path.parts.append("z")
 
 
-def _svg(graph, layout, content, least=None, title="", desc=""):
+def _svg(graph, layout, content, least=None, title="", desc="",
+         in_page=False):
     """The <svg> element: as wide as its container up to its natural
     width, and (if ``least``) never narrower than that share of it.
     title names the picture (the graph's title if empty); desc says
-    what it shows."""
+    what it shows.  in_page: the picture sits in an HTML page beside
+    MARKS_STYLE, which gives its font; the HTML parser needs no xmlns."""
     w, h = layout.width, layout.height
     narrowest = f";min-width:{round(w * least)}px" if least else ""
     title = title or graph.title or "Computational graph"
     desc = f"<desc>{escape(desc)}</desc>" if desc else ""
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w} {h}' "
-            f"width='100%' style='max-width:{w}px{narrowest}' role='img' "
-            f"{FONT_ATTRS}>"
+    own = "" if in_page else \
+        f" xmlns='http://www.w3.org/2000/svg' {FONT_ATTRS}"
+    return (f"<svg{own} viewBox='0 0 {w} {h}' "
+            f"width='100%' style='max-width:{w}px{narrowest}' role='img'>"
             f"<title>{escape(title)}</title>{desc}"
             f"{content}</svg>")
 
