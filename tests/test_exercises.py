@@ -419,6 +419,47 @@ def test_function_that_raises_or_returns_nothing_is_reported():
                              "return ..."]
 
 
+# ---- answer_from ---------------------------------------------------------
+
+def test_answer_from_runs_the_readers_code_for_check_values():
+    from nnlib.book.exercises import Raised, answer_from
+
+    def step_decay(lr, iteration):
+        return lr * 0.5 ** (iteration // 1000)
+
+    def unwritten(lr, iteration):
+        raise NotImplementedError
+
+    def slip(lr, iteration):
+        return lr * 0.5 ** (iteration / "1000")
+
+    expected = [0.1, 0.05]
+    got = answer_from(lambda: [step_decay(0.1, i) for i in (0, 1000)])
+    assert got == pytest.approx(expected)
+    assert check_values(got, expected).passed
+    # Not written: ..., so the check is neutral and checks the solution.
+    got = answer_from(lambda: [unwritten(0.1, i) for i in (0, 1000)],
+                      what="step_decay")
+    assert got is Ellipsis
+    verdict = check_values(got, expected, solution=expected,
+                           exercise="8.3", answer="step_decay")
+    assert not verdict.attempted
+    # Raised: the verdict names the code, the error and its line, and no
+    # traceback escapes; also where it is one value among others.
+    got = answer_from(lambda: [slip(0.1, i) for i in (0, 1000)],
+                      what="step_decay")
+    assert isinstance(got, Raised)
+    for answer in (got, {"a": got, "b": 1.0}, [1.0, got]):
+        verdict = check_values(answer, expected if isinstance(answer, Raised)
+                               else answer, solution=expected)
+        assert not verdict.passed and verdict.attempted
+        assert verdict.lines == [
+            "✘ step_decay raised TypeError: unsupported operand type(s) "
+            "for /: 'int' and 'str' (at line "
+            f"{slip.__code__.co_firstlineno + 1}: return lr * 0.5 ** "
+            "(iteration / \"1000\"))"]
+
+
 def test_a_dict_with_none_of_the_expected_keys_says_so():
     verdict = check_values({object(): 1.0, "da": 2.0}, {"a": 1.0, "b": 2.0})
     assert not verdict.passed

@@ -20,6 +20,10 @@ reads as a short report):
     For "write this function" exercises: what ``function(*args)``
     returns, compared as check_values compares numbers.
 
+``answer_from(function, *args)`` runs the reader's code for check_values
+when the answer is more than one call: ``...`` while it is not written,
+and what it raised, if it raised, for check_values to report.
+
 ``backprop_mistakes(graph)`` names the classic wrong gradients of a
 backward pass written by hand over a traced graph.
 
@@ -77,6 +81,35 @@ class _NotAttempted(Exception):
 
 class _ReaderError(Exception):
     """The reader's code raised an exception: what, and where."""
+
+
+class Raised:
+    """An answer that could not be computed: the reader's code raised.
+    message says what raised what, and at which line."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __repr__(self):
+        return f"Raised({self.message!r})"
+
+
+def answer_from(function, *args, what=None):
+    """``function(*args)``, the reader's answer for check_values.
+
+    ``...`` while the reader's code raises NotImplementedError (not
+    attempted yet); a Raised if it raises anything else, which
+    check_values reports as its verdict instead of a traceback.
+    what: the name of the reader's code in that report (default: the
+    function's name), e.g. the class whose method is called inside.
+    """
+    what = what or getattr(function, "__name__", "your code")
+    try:
+        return _reader_call(what, function, *args)
+    except _NotAttempted:
+        return ...
+    except _ReaderError as err:
+        return Raised(str(err))
 
 
 def _reader_call(what, function, *args, started=False):
@@ -505,6 +538,8 @@ def check_values(got, expected, names=None, solution=None, exercise=None,
     Args:
         got, expected: one value (a number or an array), a tuple or list of
             values, or a dict name -> value.  Arrays must match in shape.
+            A Raised from answer_from, in got or among its values, is
+            the verdict: the reader's code raised.
         names: labels for a tuple or list (default "value 1", "value 2",
             ...); a dict's keys are its names.
         solution: checked quietly instead while got is still ``...``
@@ -524,6 +559,9 @@ def check_values(got, expected, names=None, solution=None, exercise=None,
     """
     if isinstance(names, str):
         names = [names]
+    raised = _raised(got)
+    if raised is not None:
+        return Verdict(False, [f"✘ {raised.message}"])
     unanswered = _unanswered(got, expected, names)
     if unanswered is not None:
         where = f"`{answer}`" if answer else "the `...`"
@@ -549,6 +587,13 @@ def check_values(got, expected, names=None, solution=None, exercise=None,
         head = f"✘ {n_wrong} of {len(pairs)} values wrong." if n_wrong \
             else f"✔ All {len(pairs)} values are right."
     return Verdict(not n_wrong, [head] + [line for _, line in lines])
+
+
+def _raised(got):
+    """The first Raised in got (itself, or one of its values), or None."""
+    values = got.values() if isinstance(got, dict) else \
+        got if isinstance(got, (list, tuple)) else [got]
+    return next((v for v in values if isinstance(v, Raised)), None)
 
 
 def _unanswered(got, expected, names):
