@@ -419,6 +419,16 @@ def test_function_that_raises_or_returns_nothing_is_reported():
                              "return ..."]
 
 
+def test_yes_or_no_answers_are_said_as_true_or_false():
+    expected = {"W1": False, "W2": np.bool_(True)}
+    assert check_values({"W1": False, "W2": True}, expected).passed
+    verdict = check_values({"W1": True, "W2": 1}, expected,
+                           mistakes={"W1": [(True, "W1 is fine")]})
+    assert verdict.lines[1:] == [
+        "  W1: expected False, got True. (W1 is fine)",
+        "  W2: expected True or False, got int."]
+
+
 # ---- answer_from ---------------------------------------------------------
 
 def test_answer_from_runs_the_readers_code_for_check_values():

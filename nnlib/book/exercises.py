@@ -652,6 +652,8 @@ def _compare_value(name, got, expected, rtol, atol, known):
     mistake)] to name when got matches one."""
     if got is None:
         return False, f"  {name}: no answer (None)."
+    if isinstance(expected, (bool, np.bool_)):
+        return _compare_truth(name, got, bool(expected), known)
     expected = np.asarray(expected, dtype=np.float64)
     try:
         got = _numbers(got)
@@ -676,6 +678,18 @@ def _compare_value(name, got, expected, rtol, atol, known):
     return False, (f"  {name}: {int((~close).sum())} of {close.size} "
                    f"entries wrong; at [{index}] expected {right}, got "
                    f"{yours}.{hint}")
+
+
+def _compare_truth(name, got, expected, known):
+    """(ok, one report line) for a yes-or-no answer, said as True/False."""
+    if not isinstance(got, (bool, np.bool_)):
+        return False, (f"  {name}: expected True or False, got "
+                       f"{type(got).__name__}.")
+    if bool(got) == expected:
+        return True, f"  {name} = {expected}: ok"
+    hint = _known_mistake(got, known)
+    hint = f" {hint}" if hint else ""
+    return False, f"  {name}: expected {expected}, got {bool(got)}.{hint}"
 
 
 def _known_mistake(got, known):
