@@ -32,7 +32,9 @@ in five stages, each a module::
 checks the readers' answers (a layer's backward against numerical
 gradients, or numbers against the expected ones).  ``formatting``
 writes numbers and shapes as the reader sees them, and ``glue`` keeps
-the numbers the chapters' prose quotes for the built book.
+the numbers the chapters' prose quotes for the built book.  ``quiz``
+makes the self-checks that answer with no kernel, and ``clock`` is the
+clock the chapters time code with.
 
 The drawing modules need numpy only; ``stepper`` needs ipywidgets and
 ``glue`` IPython.
