@@ -47,14 +47,14 @@ LITE_WHEELS := $(LITE_VENV)/wheels
 LITE_SITE := _build/html/lite
 LITE_STAMP := $(LITE_SITE)/.built
 # Everything the site is made of: rebuilt when one of these changes.
+NNLIB_FILES := $(shell find nnlib -name '*.py' -o -name '*.js')
 LITE_INPUTS := $(wildcard tools/lite/*.py tools/lite/*.json \
 	tools/lite/*.txt book/*.ipynb) \
-	$(shell find nnlib -name '*.py') pyproject.toml _toc.yml
+	$(NNLIB_FILES) pyproject.toml _toc.yml
 
 # jupyter-book's execution cache knows a notebook's code, not nnlib's:
 # after a change to nnlib every notebook must run again, and every page
 # be written again (Sphinx keeps its own record in _build/.doctrees).
-NNLIB_FILES := $(shell find nnlib -name '*.py' -o -name '*.js')
 CACHE_STAMP := _build/.nnlib-cached
 
 .PHONY: install lite book test test-numerics refresh serve lab screenshot clean

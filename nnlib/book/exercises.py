@@ -785,16 +785,13 @@ def check_function(function, args, expected, names=None, solution=None,
         A Verdict.
     """
     name = getattr(function, "__name__", "the function")
-    try:
-        got = _reader_call(name, function, *args)
-    except _NotAttempted as err:
+    got = answer_from(function, *args, what=name)
+    if got is Ellipsis:
         check = None if solution is None else (
             lambda: check_values(solution(*args), expected, names,
                                  rtol=rtol, atol=atol))
-        return _not_attempted(exercise, f"not attempted yet: write "
-                              f"{err.what}", check)
-    except _ReaderError as err:
-        return Verdict(False, [f"✘ {err}"])
+        return _not_attempted(exercise, f"not attempted yet: write {name}",
+                              check)
     if got is None:
         return Verdict(False, [f"✘ {name} returned None: end it with "
                                f"return ..."])
